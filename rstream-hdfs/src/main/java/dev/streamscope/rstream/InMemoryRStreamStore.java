@@ -1,0 +1,18 @@
+package dev.streamscope.rstream;
+
+import java.util.concurrent.ConcurrentHashMap;
+
+/** Keeps every rStream of a job in memory: the memory-only persistence strategy. */
+public final class InMemoryRStreamStore implements RStreamStore {
+  private final ConcurrentHashMap<String, InMemoryRStream> streams = new ConcurrentHashMap<>();
+
+  @Override
+  public RStream open(String streamId, String producer) {
+    return streams.computeIfAbsent(streamId, id -> new InMemoryRStream(id, producer));
+  }
+
+  @Override
+  public void close() {
+    streams.clear();
+  }
+}

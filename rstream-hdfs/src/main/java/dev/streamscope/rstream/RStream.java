@@ -1,0 +1,59 @@
+package dev.streamscope.rstream;
+
+/**
+ * An append-only, sequence-numbered stream with one writer and one reader (see DESIGN.md,
+ * "rStream").
+ *
+ * <p>Contract:
+ *
+ * <ul>
+ *   <li><b>Uniqueness</b>: one value per seq. Writing an event whose seq already exists with the
+ *       same content is a no-op; with different content it throws {@link
+ *       DeterminismViolationException}.
+ *   <li><b>Read after write</b>: {@link #read} returns an event only after it was written and
+ *       {@link #publish() published}; it never skips or invents one.
+ *   <li><b>Garbage collection</b>: {@link #releaseBelow} lets the stream drop a prefix no reader
+ *       needs any more; reading below it fails.
+ * </ul>
+ *
+ * <p>Threading: the writer calls {@link #write} and {@link #publish} from one thread at a time;
+ * the reader calls {@link #read} and {@link #releaseBelow} from one thread at a time; the two may
+ * be different threads. Listeners run on the thread that triggered them and must only hand work
+ * off (e.g. schedule a task), never block.
+ */
+public interface RStream {
+  String id();
+
+  /**
+   * Appends {@code event} (its seq must be {@link #nextSeq()}) or checks it against the existing
+   * event at that seq. Not visible to the reader until {@link #publish()}.
+   */
+  void write(StreamEvent event);
+
+  /** Makes everything written so far visible and wakes the reader. */
+  void publish();
+
+  /** The seq the next new event gets. */
+  long nextSeq();
+
+  /** Number of events visible to the reader (the seq one past the last published event). */
+  long publishedSeq();
+
+  /** The event at {@code seq} if published, else null. */
+  StreamEvent read(long seq);
+
+  /** Declares that the reader will never read below {@code seq} again. */
+  void releaseBelow(long seq);
+
+  /** Seq below which everything is durable (survives a crash of the writer's process). */
+  long durableSeq();
+
+  /** Bytes published but not yet released by the reader; what back-pressure looks at. */
+  long unreleasedBytes();
+
+  /** Called after each {@link #publish()} that made new events visible. */
+  void onPublished(Runnable listener);
+
+  /** Called after each {@link #releaseBelow} that freed bytes (the writer may go on). */
+  void onReleased(Runnable listener);
+}

@@ -1,0 +1,74 @@
+package dev.streamscope.runner;
+
+import java.io.File;
+import org.apache.beam.sdk.options.ApplicationNameOptions;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.DefaultValueFactory;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.StreamingOptions;
+
+/** Options of the StreamScope runner. {@link StreamScopeRunner#fromOptions} validates them. */
+public interface StreamScopePipelineOptions
+    extends PipelineOptions, StreamingOptions, ApplicationNameOptions {
+
+  @Description(
+      "Number of partitions (vertex instances) of every keyed or parallel stage. Defaults to the"
+          + " number of available processors.")
+  @Default.InstanceFactory(AvailableProcessors.class)
+  int getParallelism();
+
+  void setParallelism(int parallelism);
+
+  @Description(
+      "Root URI under which rStreams and snapshots are kept: a local directory by default, or any"
+          + " Hadoop FileSystem URI such as hdfs://namenode:8020/streamscope.")
+  @Default.InstanceFactory(LocalRStreamRoot.class)
+  String getRstreamRoot();
+
+  void setRstreamRoot(String rstreamRoot);
+
+  @Description("How often each vertex snapshots its state, in milliseconds (no global barrier).")
+  @Default.Long(10_000L)
+  long getCheckpointIntervalMs();
+
+  void setCheckpointIntervalMs(long checkpointIntervalMs);
+
+  @Description(
+      "Default recovery strategy of every vertex: recompute, checkpoint-replay, persistent or"
+          + " hybrid.")
+  @Default.String("hybrid")
+  String getRecoveryStrategy();
+
+  void setRecoveryStrategy(String recoveryStrategy);
+
+  @Description("Largest number of elements a source emits between two watermark punctuations.")
+  @Default.Integer(1_000)
+  int getMaxBundleSize();
+
+  void setMaxBundleSize(int maxBundleSize);
+
+  @Description(
+      "Bytes a source may have written to one rStream that its reader has not consumed yet;"
+          + " past it the source waits (back-pressure).")
+  @Default.Long(32L << 20)
+  long getStreamBufferBytesMax();
+
+  void setStreamBufferBytesMax(long streamBufferBytesMax);
+
+  /** Default parallelism: one partition per available processor. */
+  class AvailableProcessors implements DefaultValueFactory<Integer> {
+    @Override
+    public Integer create(PipelineOptions options) {
+      return Runtime.getRuntime().availableProcessors();
+    }
+  }
+
+  /** Default rStream root: a directory under the system temporary directory. */
+  class LocalRStreamRoot implements DefaultValueFactory<String> {
+    @Override
+    public String create(PipelineOptions options) {
+      return new File(System.getProperty("java.io.tmpdir"), "streamscope").toURI().toString();
+    }
+  }
+}

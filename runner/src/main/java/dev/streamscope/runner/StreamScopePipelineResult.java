@@ -1,0 +1,116 @@
+package dev.streamscope.runner;
+
+import dev.streamscope.rstream.RStreamStore;
+import dev.streamscope.translation.TranslatedJob;
+import dev.streamscope.vertex.Job;
+import dev.streamscope.vertex.VertexFailedException;
+import io.vertx.core.Vertx;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricResults;
+import org.apache.beam.sdk.util.UserCodeException;
+import org.joda.time.Duration;
+
+/**
+ * A running or finished StreamScope job. When the job ends, its Vert.x instance and rStreams are
+ * released; a failed job's {@link #waitUntilFinish} throws the user's exception wrapped in a
+ * {@link Pipeline.PipelineExecutionException}, like the DirectRunner.
+ */
+public final class StreamScopePipelineResult implements PipelineResult {
+  private final Job job;
+  private final TranslatedJob translated;
+  private final CompletableFuture<State> terminal;
+
+  StreamScopePipelineResult(Job job, TranslatedJob translated, Vertx vertx, RStreamStore streams) {
+    this.job = job;
+    this.translated = translated;
+    this.terminal =
+        job.completion()
+            .handle((ignored, error) -> error == null ? State.DONE : terminalStateOf(error))
+            .thenCompose(
+                state ->
+                    job.stop()
+                        .handle((i, e) -> null)
+                        .thenCompose(i -> vertx.close().toCompletionStage().handle((v, e) -> state))
+                        .whenComplete((s, e) -> streams.close()));
+  }
+
+  private static State terminalStateOf(Throwable error) {
+    return error instanceof CancellationException ? State.CANCELLED : State.FAILED;
+  }
+
+  @Override
+  public State getState() {
+    if (terminal.isDone()) {
+      return terminal.join();
+    }
+    if (job.completion().isDone()) {
+      return job.completion().isCancelled()
+          ? State.CANCELLED
+          : job.completion().isCompletedExceptionally() ? State.FAILED : State.DONE;
+    }
+    return State.RUNNING;
+  }
+
+  @Override
+  public State cancel() {
+    job.cancel();
+    return waitUntilFinish();
+  }
+
+  @Override
+  public State waitUntilFinish(Duration duration) {
+    try {
+      State state =
+          duration == null || duration.getMillis() <= 0
+              ? terminal.get()
+              : terminal.get(duration.getMillis(), TimeUnit.MILLISECONDS);
+      throwIfFailed();
+      return state;
+    } catch (TimeoutException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("StreamScope job bookkeeping failed", e.getCause());
+    }
+  }
+
+  @Override
+  public State waitUntilFinish() {
+    return waitUntilFinish(Duration.ZERO);
+  }
+
+  private void throwIfFailed() {
+    CompletableFuture<Void> completion = job.completion();
+    if (!completion.isCompletedExceptionally() || completion.isCancelled()) {
+      return;
+    }
+    try {
+      completion.join();
+    } catch (Exception e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      if (cause instanceof VertexFailedException && cause.getCause() != null) {
+        cause = cause.getCause();
+      }
+      while (cause instanceof UserCodeException && cause.getCause() != null) {
+        cause = cause.getCause();
+      }
+      throw new Pipeline.PipelineExecutionException(cause);
+    }
+  }
+
+  @Override
+  public MetricResults metrics() {
+    // Without failures every attempt is committed; recovery (its own issue) separates the two.
+    MetricsContainerStepMap merged = translated.mergedMetrics();
+    return MetricsContainerStepMap.asMetricResults(merged, merged);
+  }
+}

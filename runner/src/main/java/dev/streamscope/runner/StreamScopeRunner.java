@@ -1,0 +1,97 @@
+package dev.streamscope.runner;
+
+import dev.streamscope.rstream.InMemoryRStreamStore;
+import dev.streamscope.rstream.RStreamStore;
+import dev.streamscope.translation.PipelineTranslator;
+import dev.streamscope.translation.TranslatedJob;
+import dev.streamscope.vertex.Job;
+import dev.streamscope.vertex.RecoveryStrategy;
+import dev.streamscope.vertex.VertexConfig;
+import dev.streamscope.vertex.vertx.VertxVertexLauncher;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.net.URI;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineRunner;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsValidator;
+import org.apache.beam.sdk.metrics.MetricsEnvironment;
+
+/**
+ * Runs a Beam pipeline on StreamScope: translated into stages of rVertices joined by rStreams,
+ * one Vert.x verticle per vertex instance, all in this JVM (the embedded default).
+ *
+ * <p>{@link #run} returns as soon as the job started; use {@link
+ * org.apache.beam.sdk.PipelineResult#waitUntilFinish()} to wait for it.
+ */
+public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineResult> {
+  private final StreamScopePipelineOptions options;
+
+  private StreamScopeRunner(StreamScopePipelineOptions options) {
+    this.options = options;
+  }
+
+  /** Called by Beam for {@code --runner=StreamScope}; checks every option first. */
+  public static StreamScopeRunner fromOptions(PipelineOptions options) {
+    StreamScopePipelineOptions streamScopeOptions =
+        PipelineOptionsValidator.validate(StreamScopePipelineOptions.class, options);
+    validate(streamScopeOptions);
+    return new StreamScopeRunner(streamScopeOptions);
+  }
+
+  static void validate(StreamScopePipelineOptions options) {
+    if (options.getParallelism() < 1) {
+      throw new IllegalArgumentException(
+          "Invalid option --parallelism=" + options.getParallelism() + ": must be at least 1");
+    }
+    if (options.getCheckpointIntervalMs() < 1) {
+      throw new IllegalArgumentException(
+          "Invalid option --checkpointIntervalMs=" + options.getCheckpointIntervalMs()
+              + ": must be at least 1");
+    }
+    if (options.getMaxBundleSize() < 1) {
+      throw new IllegalArgumentException(
+          "Invalid option --maxBundleSize=" + options.getMaxBundleSize() + ": must be at least 1");
+    }
+    if (options.getStreamBufferBytesMax() < 1) {
+      throw new IllegalArgumentException(
+          "Invalid option --streamBufferBytesMax=" + options.getStreamBufferBytesMax()
+              + ": must be at least 1");
+    }
+    try {
+      RecoveryStrategy.parse(options.getRecoveryStrategy());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("Invalid option --recoveryStrategy: " + e.getMessage(), e);
+    }
+    try {
+      URI root = URI.create(options.getRstreamRoot());
+      if (root.getScheme() == null) {
+        throw new IllegalArgumentException("it has no scheme (file:, hdfs:, ...)");
+      }
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "Invalid option --rstreamRoot=" + options.getRstreamRoot() + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public StreamScopePipelineResult run(Pipeline pipeline) {
+    MetricsEnvironment.setMetricsSupported(true);
+    TranslatedJob translated = PipelineTranslator.translate(pipeline, options.getParallelism());
+    Vertx vertx =
+        Vertx.vertx(
+            new VertxOptions()
+                .setWorkerPoolSize(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()))
+                .setBlockedThreadCheckInterval(60_000));
+    RStreamStore streams = new InMemoryRStreamStore();
+    VertexConfig config =
+        new VertexConfig(options.getMaxBundleSize(), options.getStreamBufferBytesMax(), 20);
+    Job job = Job.start(translated.graph(), streams, new VertxVertexLauncher(vertx), config);
+    return new StreamScopePipelineResult(job, translated, vertx, streams);
+  }
+
+  @Override
+  public String toString() {
+    return "StreamScopeRunner";
+  }
+}

@@ -1,0 +1,70 @@
+package dev.streamscope.runner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.FlatMapElements;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.junit.jupiter.api.Test;
+
+class StreamScopeRunnerTest {
+  private static Pipeline pipeline(String... extraArgs) {
+    List<String> args = new ArrayList<>(List.of("--runner=TestStreamScopeRunner", "--parallelism=3"));
+    args.addAll(List.of(extraArgs));
+    return Pipeline.create(PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).create());
+  }
+
+  @Test
+  void countsWordsAcrossPartitions() {
+    Pipeline p = pipeline();
+    PCollection<KV<String, Long>> counts =
+        p.apply(Create.of("a b c", "a b", "a"))
+            .apply(
+                FlatMapElements.into(TypeDescriptors.strings())
+                    .via((String line) -> List.of(line.split(" "))))
+            .apply(Count.perElement());
+    PAssert.that(counts).containsInAnyOrder(KV.of("a", 3L), KV.of("b", 2L), KV.of("c", 1L));
+    assertEquals(PipelineResult.State.DONE, p.run().getState());
+  }
+
+  @Test
+  void sumsManyKeys() {
+    Pipeline p = pipeline("--maxBundleSize=7");
+    List<KV<Integer, Long>> input = new ArrayList<>();
+    long[] expected = new long[10];
+    for (int i = 0; i < 5_000; i++) {
+      input.add(KV.of(i % 10, (long) i));
+      expected[i % 10] += i;
+    }
+    PCollection<KV<Integer, Long>> sums = p.apply(Create.of(input)).apply(Sum.longsPerKey());
+    List<KV<Integer, Long>> expectedKvs = new ArrayList<>();
+    for (int k = 0; k < 10; k++) {
+      expectedKvs.add(KV.of(k, expected[k]));
+    }
+    PAssert.that(sums).containsInAnyOrder(expectedKvs);
+    p.run();
+  }
+
+  @Test
+  void failedAssertionIsAnAssertionError() {
+    Pipeline p = pipeline();
+    PCollection<Integer> doubled =
+        p.apply(Create.of(1, 2, 3)).apply(MapElements.into(TypeDescriptors.integers()).via(x -> 2 * x));
+    PAssert.that(doubled).containsInAnyOrder(2, 4, 7);
+    AssertionError error = assertThrows(AssertionError.class, p::run);
+    assertTrue(error.getMessage().contains("7"), error.getMessage());
+  }
+}

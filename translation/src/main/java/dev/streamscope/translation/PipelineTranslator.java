@@ -1,0 +1,67 @@
+package dev.streamscope.translation;
+
+import dev.streamscope.translation.translators.AssignWindowsTranslator;
+import dev.streamscope.translation.translators.CreateViewTranslator;
+import dev.streamscope.translation.translators.FlattenTranslator;
+import dev.streamscope.translation.translators.GroupByKeyTranslator;
+import dev.streamscope.translation.translators.ImpulseTranslator;
+import dev.streamscope.translation.translators.ParDoTranslator;
+import dev.streamscope.translation.translators.ReadTranslator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.runners.TransformHierarchy;
+import org.apache.beam.sdk.util.construction.PTransformTranslation;
+import org.apache.beam.sdk.util.construction.SplittableParDo;
+
+/**
+ * Beam pipeline to StreamScope job graph. Reads are first converted to primitive reads (as the
+ * Flink and Samza runners do); then every primitive is translated by the one translator
+ * registered for its URN, in topological order. A primitive without a translator fails the
+ * translation, naming its URN and step.
+ */
+public final class PipelineTranslator {
+  private static final Map<String, TransformTranslator> TRANSLATORS =
+      Map.of(
+          PTransformTranslation.IMPULSE_TRANSFORM_URN, new ImpulseTranslator(),
+          PTransformTranslation.READ_TRANSFORM_URN, new ReadTranslator(),
+          PTransformTranslation.PAR_DO_TRANSFORM_URN, new ParDoTranslator(),
+          PTransformTranslation.GROUP_BY_KEY_TRANSFORM_URN, new GroupByKeyTranslator(),
+          PTransformTranslation.FLATTEN_TRANSFORM_URN, new FlattenTranslator(),
+          PTransformTranslation.ASSIGN_WINDOWS_TRANSFORM_URN, new AssignWindowsTranslator(),
+          PTransformTranslation.CREATE_VIEW_TRANSFORM_URN, new CreateViewTranslator());
+
+  private PipelineTranslator() {}
+
+  /** Translates {@code pipeline}, which this changes in place (read conversion). */
+  public static TranslatedJob translate(Pipeline pipeline, int parallelism) {
+    if (parallelism < 1) {
+      throw new IllegalArgumentException("parallelism must be >= 1, was " + parallelism);
+    }
+    SplittableParDo.convertReadBasedSplittableDoFnsToPrimitiveReads(pipeline);
+    StageGraphBuilder stages = new StageGraphBuilder();
+    pipeline.traverseTopologically(
+        new Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public void visitPrimitiveTransform(TransformHierarchy.Node node) {
+            String urn = PTransformTranslation.urnForTransformOrNull(node.getTransform());
+            TransformTranslator translator = urn == null ? null : TRANSLATORS.get(urn);
+            if (translator == null) {
+              throw new UnsupportedTransformException(urn, node.getFullName(), null);
+            }
+            try {
+              translator.translate(
+                  new TranslationContext(pipeline, node, pipeline.getOptions(), parallelism, stages));
+            } catch (UnsupportedTransformException e) {
+              throw e;
+            } catch (Exception e) {
+              throw new IllegalStateException(
+                  "Failed to translate step '" + node.getFullName() + "' (URN " + urn + "): " + e, e);
+            }
+          }
+        });
+    ConcurrentLinkedQueue<MetricsContainerStepMap> metrics = new ConcurrentLinkedQueue<>();
+    return new TranslatedJob(stages.build(pipeline.getOptions(), metrics), metrics);
+  }
+}

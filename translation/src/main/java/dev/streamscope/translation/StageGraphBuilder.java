@@ -1,0 +1,171 @@
+package dev.streamscope.translation;
+
+import dev.streamscope.translation.runtime.FusedStageOperator;
+import dev.streamscope.translation.runtime.StagePlan;
+import dev.streamscope.translation.runtime.Step;
+import dev.streamscope.vertex.graph.EdgeKind;
+import dev.streamscope.vertex.graph.InputSpec;
+import dev.streamscope.vertex.graph.JobGraph;
+import dev.streamscope.vertex.graph.StageSpec;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.IntFunction;
+import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.WindowedValue;
+import org.apache.beam.sdk.values.WindowedValues;
+
+/**
+ * Fuses translated steps into stages. A step either starts a stage (sources, keyed steps,
+ * multi-input steps) or is fused into the stage that produces its single input (element-wise
+ * steps). Edges between stages carry encoded {@code WindowedValue}s.
+ */
+public final class StageGraphBuilder {
+  /** One input of a stage-starting step, with how it is partitioned. */
+  public record StageInput(PCollection<?> collection, EdgeKind kind) {}
+
+  private record Producer(Stage stage, int step, int stepOutput) {}
+
+  private static final class Stage {
+    final StagePlan plan;
+    final int parallelism;
+    final List<InputSpec> inputs = new ArrayList<>();
+    final Map<PCollection<?>, Integer> outputIndex = new HashMap<>();
+
+    Stage(String id, int parallelism) {
+      this.plan = new StagePlan(id);
+      this.parallelism = parallelism;
+    }
+  }
+
+  private final Map<PCollection<?>, Producer> producers = new HashMap<>();
+  private final List<Stage> stages = new ArrayList<>();
+
+  /** A step with no inputs starting a stage of {@code parallelism} partitions. */
+  public void source(String name, int parallelism, IntFunction<Step> factory, List<PCollection<?>> outputs) {
+    Stage stage = new Stage(name, parallelism);
+    stages.add(stage);
+    addStep(stage, name, factory, List.of(), outputs);
+  }
+
+  /** A step fused into the stage producing {@code input}. */
+  public void fused(String name, IntFunction<Step> factory, PCollection<?> input, List<PCollection<?>> outputs) {
+    Producer producer = producerOf(input, name);
+    addStep(
+        producer.stage,
+        name,
+        factory,
+        List.of(StagePlan.PortSource.ofStep(producer.step, producer.stepOutput)),
+        outputs);
+  }
+
+  /** A step starting a new stage fed by {@code inputs} (port i = inputs[i]). */
+  public void rooted(
+      String name,
+      int parallelism,
+      IntFunction<Step> factory,
+      List<StageInput> inputs,
+      List<PCollection<?>> outputs) {
+    Stage stage = new Stage(name, parallelism);
+    List<StagePlan.PortSource> ports = new ArrayList<>();
+    for (StageInput input : inputs) {
+      Producer producer = producerOf(input.collection(), name);
+      EdgeKind kind = input.kind();
+      if (kind == EdgeKind.FORWARD && producer.stage.parallelism != parallelism) {
+        kind = EdgeKind.REBALANCE;
+      }
+      int output = outputOf(producer, input.collection(), kind == EdgeKind.HASH);
+      stage.inputs.add(new InputSpec(producer.stage.plan.id(), output, kind));
+      int stageInput = stage.plan.addInput(new StagePlan.InputPlan(windowedCoder(input.collection())));
+      ports.add(StagePlan.PortSource.ofStageInput(stageInput));
+    }
+    stages.add(stage);
+    addStep(stage, name, factory, ports, outputs);
+  }
+
+  /** Parallelism of the stage producing {@code collection}. */
+  public int parallelismOf(PCollection<?> collection, String consumer) {
+    return producerOf(collection, consumer).stage.parallelism;
+  }
+
+  private void addStep(
+      Stage stage,
+      String name,
+      IntFunction<Step> factory,
+      List<StagePlan.PortSource> ports,
+      List<PCollection<?>> outputs) {
+    int step = stage.plan.addStep(new StagePlan.StepPlan(name, factory, ports, outputs.size()));
+    for (int o = 0; o < outputs.size(); o++) {
+      producers.put(outputs.get(o), new Producer(stage, step, o));
+    }
+  }
+
+  private Producer producerOf(PCollection<?> collection, String consumer) {
+    Producer producer = producers.get(collection);
+    if (producer == null) {
+      throw new IllegalStateException(
+          "Step " + consumer + " reads " + collection.getName() + ", which no translated step produces");
+    }
+    return producer;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private int outputOf(Producer producer, PCollection<?> collection, boolean keyed) {
+    Stage stage = producer.stage;
+    Integer index = stage.outputIndex.get(collection);
+    Coder<Object> keyCoder = null;
+    if (keyed) {
+      if (!(collection.getCoder() instanceof KvCoder)) {
+        throw new IllegalStateException(
+            collection.getName() + " is partitioned by key but its coder is not a KvCoder: "
+                + collection.getCoder());
+      }
+      keyCoder = ((KvCoder) collection.getCoder()).getKeyCoder();
+    }
+    if (index == null) {
+      index =
+          stage.plan.addOutput(
+              new StagePlan.OutputPlan(
+                  producer.step, producer.stepOutput, windowedCoder(collection), keyCoder));
+      stage.outputIndex.put(collection, index);
+    } else if (keyed && stage.plan.outputs().get(index).keyCoder() == null) {
+      StagePlan.OutputPlan old = stage.plan.outputs().get(index);
+      stage.plan.setOutput(
+          index, new StagePlan.OutputPlan(old.step(), old.stepOutput(), old.coder(), keyCoder));
+    }
+    return index;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static Coder<WindowedValue<?>> windowedCoder(PCollection<?> collection) {
+    return (Coder)
+        WindowedValues.getFullCoder(
+            collection.getCoder(), collection.getWindowingStrategy().getWindowFn().windowCoder());
+  }
+
+  /** The job graph; every vertex's metrics map is added to {@code metrics} when it is created. */
+  JobGraph build(PipelineOptions options, ConcurrentLinkedQueue<MetricsContainerStepMap> metrics) {
+    JobGraph graph = new JobGraph();
+    for (Stage stage : stages) {
+      StagePlan plan = stage.plan;
+      graph.add(
+          new StageSpec(
+              plan.id(),
+              stage.parallelism,
+              stage.inputs,
+              plan.outputs().size(),
+              partition -> {
+                MetricsContainerStepMap vertexMetrics = new MetricsContainerStepMap();
+                metrics.add(vertexMetrics);
+                return new FusedStageOperator(plan, partition, options, vertexMetrics);
+              }));
+    }
+    return graph;
+  }
+}

@@ -1,0 +1,233 @@
+package dev.streamscope.translation.runtime;
+
+import dev.streamscope.vertex.OperatorContext;
+import dev.streamscope.vertex.SourceOperator;
+import java.io.Closeable;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.util.CoderUtils;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.WindowedValue;
+
+/**
+ * One partition of a fused stage: decodes input elements, pushes them through the stage's steps
+ * (plain method calls, no encoding between fused steps), and encodes what leaves the stage.
+ *
+ * <p>Watermark of a step = min over its ports' sources (stage inputs or upstream steps), passed to
+ * the step when it advances; the step's output watermark = min(that, the step's hold). Recomputed
+ * in step order whenever an input watermark advances and at the end of every bundle.
+ */
+public final class FusedStageOperator implements SourceOperator {
+  private final StagePlan plan;
+  private final int partition;
+  private final PipelineOptions options;
+  private final MetricsContainerStepMap metrics;
+  private final Step[] steps;
+  private final long[] stageInputWatermarkMillis;
+  private OperatorContext context;
+
+  public FusedStageOperator(
+      StagePlan plan, int partition, PipelineOptions options, MetricsContainerStepMap metrics) {
+    this.plan = plan;
+    this.partition = partition;
+    this.options = options;
+    this.metrics = metrics;
+    this.steps = new Step[plan.steps().size()];
+    this.stageInputWatermarkMillis = new long[plan.inputs().size()];
+    java.util.Arrays.fill(stageInputWatermarkMillis, Long.MIN_VALUE);
+  }
+
+  @Override
+  public void open(OperatorContext operatorContext) throws Exception {
+    this.context = operatorContext;
+    StageRuntime runtime =
+        new StageRuntime() {
+          @Override
+          public PipelineOptions options() {
+            return options;
+          }
+
+          @Override
+          public int partition() {
+            return partition;
+          }
+
+          @Override
+          public int parallelism() {
+            return operatorContext.parallelism();
+          }
+
+          @Override
+          public long nowMillis() {
+            return operatorContext.nowMillis();
+          }
+        };
+    List<StagePlan.StepPlan> stepPlans = plan.steps();
+    for (int i = 0; i < steps.length; i++) {
+      steps[i] = stepPlans.get(i).factory.apply(partition);
+    }
+    // Receivers per (step, output): downstream step ports in this stage, then stage outputs.
+    List<List<List<Receiver>>> receivers = new ArrayList<>();
+    for (StagePlan.StepPlan stepPlan : stepPlans) {
+      List<List<Receiver>> byOutput = new ArrayList<>();
+      for (int o = 0; o < stepPlan.outputCount; o++) {
+        byOutput.add(new ArrayList<>());
+      }
+      receivers.add(byOutput);
+    }
+    for (int i = 0; i < steps.length; i++) {
+      List<StagePlan.PortSource> ports = stepPlans.get(i).ports;
+      for (int port = 0; port < ports.size(); port++) {
+        StagePlan.PortSource source = ports.get(port);
+        if (!source.isStageInput()) {
+          Step consumer = steps[i];
+          int consumerPort = port;
+          receivers
+              .get(source.step())
+              .get(source.stepOutput())
+              .add(element -> consumer.processScoped(consumerPort, element));
+        }
+      }
+    }
+    for (int o = 0; o < plan.outputs().size(); o++) {
+      StagePlan.OutputPlan output = plan.outputs().get(o);
+      receivers.get(output.step()).get(output.stepOutput()).add(encoder(o, output));
+    }
+    for (int i = 0; i < steps.length; i++) {
+      Receiver[] outputs = new Receiver[stepPlans.get(i).outputCount];
+      for (int o = 0; o < outputs.length; o++) {
+        outputs[o] = Receiver.fanOut(receivers.get(i).get(o));
+      }
+      steps[i].wire(outputs, metrics.getContainer(steps[i].name()), runtime);
+    }
+    for (Step step : steps) {
+      try (Closeable ignored = step.scopedMetrics()) {
+        step.open();
+      }
+    }
+  }
+
+  private Receiver encoder(int output, StagePlan.OutputPlan plan) {
+    Coder<WindowedValue<?>> coder = plan.coder();
+    Coder<Object> keyCoder = plan.keyCoder();
+    return element -> {
+      byte[] bytes = CoderUtils.encodeToByteArray(coder, element);
+      int keyHash = 0;
+      if (keyCoder != null) {
+        Object key = ((KV<?, ?>) element.getValue()).getKey();
+        keyHash = ByteKey.hashOf(CoderUtils.encodeToByteArray(keyCoder, key));
+      }
+      context.emit(output, keyHash, bytes);
+    };
+  }
+
+  @Override
+  public void startBundle() throws Exception {
+    for (Step step : steps) {
+      try (Closeable ignored = step.scopedMetrics()) {
+        step.startBundle();
+      }
+    }
+  }
+
+  @Override
+  public void processElement(int input, byte[] payload) throws Exception {
+    WindowedValue<?> element =
+        CoderUtils.decodeFromByteArray(plan.inputs().get(input).coder(), payload);
+    steps[0].processScoped(input, element);
+  }
+
+  @Override
+  public void advanceWatermark(int input, long watermarkMillis) throws Exception {
+    stageInputWatermarkMillis[input] = watermarkMillis;
+    try (Closeable ignored = steps[0].scopedMetrics()) {
+      steps[0].onPortWatermark(input, watermarkMillis);
+    }
+    propagateWatermarks();
+  }
+
+  @Override
+  public Status emit(int maxElements) throws Exception {
+    SourceStep source = (SourceStep) steps[0];
+    Status status;
+    try (Closeable ignored = source.scopedMetrics()) {
+      status = source.emit(maxElements);
+    }
+    propagateWatermarks();
+    return status;
+  }
+
+  private void propagateWatermarks() throws Exception {
+    List<StagePlan.StepPlan> stepPlans = plan.steps();
+    for (int i = 0; i < steps.length; i++) {
+      Step step = steps[i];
+      long input;
+      if (step instanceof SourceStep) {
+        input = ((SourceStep) step).sourceWatermarkMillis();
+      } else {
+        input = Long.MAX_VALUE;
+        for (StagePlan.PortSource source : stepPlans.get(i).ports) {
+          long portWatermark =
+              source.isStageInput()
+                  ? stageInputWatermarkMillis[source.stageInput()]
+                  : steps[source.step()].outputWatermarkMillis;
+          input = Math.min(input, portWatermark);
+        }
+      }
+      if (input > step.inputWatermarkMillis) {
+        step.inputWatermarkMillis = input;
+        try (Closeable ignored = step.scopedMetrics()) {
+          step.onInputWatermark(input);
+        }
+      }
+      step.outputWatermarkMillis = Math.min(step.inputWatermarkMillis, step.holdMillis());
+    }
+  }
+
+  @Override
+  public void advanceProcessingTime(long nowMillis) throws Exception {
+    for (Step step : steps) {
+      try (Closeable ignored = step.scopedMetrics()) {
+        step.onProcessingTime(nowMillis);
+      }
+    }
+  }
+
+  @Override
+  public long nextProcessingTimeMillis() {
+    long next = Long.MAX_VALUE;
+    for (Step step : steps) {
+      next = Math.min(next, step.nextProcessingTimeMillis());
+    }
+    return next;
+  }
+
+  @Override
+  public void finishBundle() throws Exception {
+    for (Step step : steps) {
+      try (Closeable ignored = step.scopedMetrics()) {
+        step.finishBundle();
+      }
+    }
+    propagateWatermarks();
+  }
+
+  @Override
+  public long outputWatermark(int output) {
+    return steps[plan.outputs().get(output).step()].outputWatermarkMillis;
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (Step step : steps) {
+      if (step != null) {
+        try (Closeable ignored = step.scopedMetrics()) {
+          step.close();
+        }
+      }
+    }
+  }
+}

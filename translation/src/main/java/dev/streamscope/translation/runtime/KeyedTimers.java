@@ -1,0 +1,198 @@
+package dev.streamscope.translation.runtime;
+
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+import org.apache.beam.runners.core.StateNamespace;
+import org.apache.beam.runners.core.TimerInternals;
+import org.apache.beam.runners.core.TimerInternals.TimerData;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.joda.time.Instant;
+
+/**
+ * The timers of every key of one keyed step, in one queue per time domain ordered by (timestamp,
+ * key, timer), so firing is in timestamp order across keys and the same for every run.
+ *
+ * <p>{@link #forKey} gives runners-core the {@link TimerInternals} of one key; all keys share the
+ * watermark and processing time set here.
+ */
+public final class KeyedTimers {
+  /** A timer of one key. */
+  public record Timer(ByteKey key, TimerData data) {}
+
+  private static final Comparator<Timer> ORDER =
+      Comparator.<Timer, Instant>comparing(t -> t.data().getTimestamp())
+          .thenComparing(Timer::key)
+          .thenComparing(Timer::data);
+
+  private record Id(ByteKey key, StateNamespace namespace, String timerId, String familyId) {}
+
+  private final TreeSet<Timer> eventTimers = new TreeSet<>(ORDER);
+  private final TreeSet<Timer> processingTimers = new TreeSet<>(ORDER);
+  private final TreeSet<Timer> byOutputTimestamp =
+      new TreeSet<>(
+          Comparator.<Timer, Instant>comparing(t -> t.data().getOutputTimestamp())
+              .thenComparing(ORDER));
+  private final Map<Id, Timer> byId = new HashMap<>();
+  private long inputWatermarkMillis = Long.MIN_VALUE;
+  private long processingTimeMillis = Long.MIN_VALUE;
+
+  public TimerInternals forKey(ByteKey key) {
+    return new KeyTimerInternals(key);
+  }
+
+  public void setInputWatermark(long watermarkMillis) {
+    inputWatermarkMillis = Math.max(inputWatermarkMillis, watermarkMillis);
+  }
+
+  public void setProcessingTime(long nowMillis) {
+    processingTimeMillis = Math.max(processingTimeMillis, nowMillis);
+  }
+
+  /** Removes and returns the earliest due event-time timer, or null. */
+  public Timer pollDueEventTimer() {
+    Timer first = eventTimers.isEmpty() ? null : eventTimers.first();
+    if (first == null || !Watermarks.isDue(first.data().getTimestamp(), inputWatermarkMillis)) {
+      return null;
+    }
+    remove(first);
+    return first;
+  }
+
+  /** Removes and returns the earliest due processing-time timer, or null. */
+  public Timer pollDueProcessingTimer() {
+    Timer first = processingTimers.isEmpty() ? null : processingTimers.first();
+    if (first == null
+        || (processingTimeMillis != Long.MAX_VALUE
+            && first.data().getTimestamp().getMillis() > processingTimeMillis)) {
+      return null;
+    }
+    remove(first);
+    return first;
+  }
+
+  /** Earliest processing-time timer, or {@code Long.MAX_VALUE}. */
+  public long nextProcessingTimeMillis() {
+    return processingTimers.isEmpty()
+        ? Long.MAX_VALUE
+        : processingTimers.first().data().getTimestamp().getMillis();
+  }
+
+  /** Earliest output timestamp of a pending timer: the watermark hold timers impose. */
+  public long holdMillis() {
+    return byOutputTimestamp.isEmpty()
+        ? Long.MAX_VALUE
+        : Watermarks.fromInstant(byOutputTimestamp.first().data().getOutputTimestamp());
+  }
+
+  public boolean isEmpty() {
+    return byId.isEmpty();
+  }
+
+  private void set(ByteKey key, TimerData data) {
+    Id id = new Id(key, data.getNamespace(), data.getTimerId(), data.getTimerFamilyId());
+    Timer previous = byId.get(id);
+    if (previous != null) {
+      remove(previous);
+    }
+    Timer timer = new Timer(key, data);
+    byId.put(id, timer);
+    queueOf(data.getDomain()).add(timer);
+    if (data.getDomain() == TimeDomain.EVENT_TIME) {
+      byOutputTimestamp.add(timer);
+    }
+  }
+
+  private void delete(ByteKey key, StateNamespace namespace, String timerId, String familyId) {
+    Timer timer = byId.get(new Id(key, namespace, timerId, familyId));
+    if (timer != null) {
+      remove(timer);
+    }
+  }
+
+  private void remove(Timer timer) {
+    TimerData data = timer.data();
+    byId.remove(new Id(timer.key(), data.getNamespace(), data.getTimerId(), data.getTimerFamilyId()));
+    queueOf(data.getDomain()).remove(timer);
+    byOutputTimestamp.remove(timer);
+  }
+
+  private TreeSet<Timer> queueOf(TimeDomain domain) {
+    return domain == TimeDomain.EVENT_TIME ? eventTimers : processingTimers;
+  }
+
+  private final class KeyTimerInternals implements TimerInternals {
+    private final ByteKey key;
+
+    KeyTimerInternals(ByteKey key) {
+      this.key = key;
+    }
+
+    @Override
+    public void setTimer(
+        StateNamespace namespace,
+        String timerId,
+        String timerFamilyId,
+        Instant target,
+        Instant outputTimestamp,
+        TimeDomain timeDomain) {
+      set(key, TimerData.of(timerId, timerFamilyId, namespace, target, outputTimestamp, timeDomain));
+    }
+
+    @Override
+    public void setTimer(TimerData timerData) {
+      set(key, timerData);
+    }
+
+    @Override
+    public void deleteTimer(
+        StateNamespace namespace, String timerId, String timerFamilyId, TimeDomain timeDomain) {
+      delete(key, namespace, timerId, timerFamilyId);
+    }
+
+    @Override
+    public void deleteTimer(StateNamespace namespace, String timerId, String timerFamilyId) {
+      delete(key, namespace, timerId, timerFamilyId);
+    }
+
+    @Override
+    public void deleteTimer(TimerData timerKey) {
+      delete(key, timerKey.getNamespace(), timerKey.getTimerId(), timerKey.getTimerFamilyId());
+    }
+
+    @Override
+    public Instant currentProcessingTime() {
+      return processingTimeMillis == Long.MIN_VALUE
+          ? BoundedWindow.TIMESTAMP_MIN_VALUE
+          : Watermarks.toInstant(processingTimeMillis);
+    }
+
+    @Override
+    public Instant currentSynchronizedProcessingTime() {
+      return currentProcessingTime();
+    }
+
+    @Override
+    public Instant currentInputWatermarkTime() {
+      return Watermarks.toInstant(inputWatermarkMillis);
+    }
+
+    @Override
+    public Instant currentOutputWatermarkTime() {
+      return null;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof KeyTimerInternals && Objects.equals(key, ((KeyTimerInternals) other).key);
+    }
+
+    @Override
+    public int hashCode() {
+      return key.hashCode();
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package dev.streamscope.translation.runtime;
+
+import java.io.Closeable;
+import org.apache.beam.runners.core.metrics.MetricsContainerImpl;
+import org.apache.beam.sdk.metrics.MetricsEnvironment;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.values.WindowedValue;
+
+/**
+ * The running form of one translated Beam primitive inside a fused stage (one partition). Its
+ * inputs are numbered ports (port 0 is the main input); its outputs are numbered like the
+ * primitive's output PCollections.
+ *
+ * <p>Watermarks: the stage calls {@link #onInputWatermark} when the minimum over the step's ports
+ * advanced; the step's output watermark is that minimum held back by {@link #holdMillis()}.
+ */
+public abstract class Step {
+  private final String name;
+  private Receiver[] outputs;
+  private MetricsContainerImpl metrics;
+  private StageRuntime runtime;
+  long inputWatermarkMillis = Long.MIN_VALUE;
+  long outputWatermarkMillis = Long.MIN_VALUE;
+
+  protected Step(String name) {
+    this.name = name;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  final void wire(Receiver[] outputs, MetricsContainerImpl metrics, StageRuntime runtime) {
+    this.outputs = outputs;
+    this.metrics = metrics;
+    this.runtime = runtime;
+  }
+
+  protected final StageRuntime runtime() {
+    return runtime;
+  }
+
+  protected final PipelineOptions options() {
+    return runtime.options();
+  }
+
+  protected final void output(int output, WindowedValue<?> element) throws Exception {
+    outputs[output].accept(element);
+  }
+
+  /** Makes Beam metrics reported by user code land in this step's container. */
+  protected final Closeable scopedMetrics() {
+    return MetricsEnvironment.scopedMetricsContainer(metrics);
+  }
+
+  /** Called once before the first bundle. */
+  protected void open() throws Exception {}
+
+  protected void startBundle() throws Exception {}
+
+  /** One element on input {@code port}. */
+  protected abstract void process(int port, WindowedValue<?> element) throws Exception;
+
+  /** The watermark of input {@code port} alone advanced (side inputs need it per port). */
+  protected void onPortWatermark(int port, long watermarkMillis) throws Exception {}
+
+  /** The minimum watermark over all ports advanced: fire due event-time timers. */
+  protected void onInputWatermark(long watermarkMillis) throws Exception {}
+
+  protected void onProcessingTime(long nowMillis) throws Exception {}
+
+  protected long nextProcessingTimeMillis() {
+    return Long.MAX_VALUE;
+  }
+
+  /** Earliest timestamp this step may still output below its input watermark. */
+  protected long holdMillis() {
+    return Long.MAX_VALUE;
+  }
+
+  protected void finishBundle() throws Exception {}
+
+  protected void close() throws Exception {}
+
+  final void processScoped(int port, WindowedValue<?> element) throws Exception {
+    try (Closeable ignored = scopedMetrics()) {
+      process(port, element);
+    }
+  }
+}

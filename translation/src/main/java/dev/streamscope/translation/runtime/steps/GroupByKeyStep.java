@@ -1,0 +1,149 @@
+package dev.streamscope.translation.runtime.steps;
+
+import dev.streamscope.translation.runtime.ByteKey;
+import dev.streamscope.translation.runtime.KeyedStates;
+import dev.streamscope.translation.runtime.KeyedTimers;
+import dev.streamscope.translation.runtime.Step;
+import dev.streamscope.translation.runtime.Watermarks;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.runners.core.LateDataUtils;
+import org.apache.beam.runners.core.NullSideInputReader;
+import org.apache.beam.runners.core.ReduceFnRunner;
+import org.apache.beam.runners.core.SystemReduceFn;
+import org.apache.beam.runners.core.triggers.ExecutableTriggerStateMachine;
+import org.apache.beam.runners.core.triggers.TriggerStateMachines;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.util.CoderUtils;
+import org.apache.beam.sdk.util.construction.TriggerTranslation;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.WindowedValue;
+import org.apache.beam.sdk.values.WindowedValues;
+import org.apache.beam.sdk.values.WindowingStrategy;
+
+/**
+ * Beam's GroupByKey on a key-partitioned input: one runners-core {@link ReduceFnRunner} per key
+ * (windowing, triggers, allowed lateness, accumulation mode), with per-key state and one timer
+ * queue for all keys. Elements of windows already garbage-collected are dropped as late.
+ */
+public final class GroupByKeyStep<K, V> extends Step {
+  private final KvCoder<K, V> inputCoder;
+  private final WindowingStrategy<?, BoundedWindow> windowingStrategy;
+  private final KeyedStates states = new KeyedStates();
+  private final KeyedTimers timers = new KeyedTimers();
+  private final Map<ByteKey, ReduceFnRunner<K, V, Iterable<V>, BoundedWindow>> runners =
+      new HashMap<>();
+  private ExecutableTriggerStateMachine trigger;
+
+  @SuppressWarnings("unchecked")
+  public GroupByKeyStep(
+      String name, KvCoder<K, V> inputCoder, WindowingStrategy<?, ?> windowingStrategy) {
+    super(name);
+    this.inputCoder = inputCoder;
+    this.windowingStrategy = (WindowingStrategy<?, BoundedWindow>) windowingStrategy;
+  }
+
+  @Override
+  protected void open() {
+    trigger =
+        ExecutableTriggerStateMachine.create(
+            TriggerStateMachines.stateMachineForTrigger(
+                TriggerTranslation.toProto(windowingStrategy.getTrigger())));
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  protected void process(int port, WindowedValue<?> element) throws Exception {
+    WindowedValue<KV<K, V>> input = (WindowedValue<KV<K, V>>) element;
+    K key = input.getValue().getKey();
+    V value = input.getValue().getValue();
+    List<WindowedValue<V>> live = new ArrayList<>(1);
+    for (WindowedValue<KV<K, V>> single : input.explodeWindows()) {
+      BoundedWindow window = single.getWindows().iterator().next();
+      if (!isExpired(window)) {
+        live.add(WindowedValues.of(value, single.getTimestamp(), window, single.getPaneInfo()));
+      }
+    }
+    if (live.isEmpty()) {
+      return;
+    }
+    ByteKey keyBytes = new ByteKey(CoderUtils.encodeToByteArray(inputCoder.getKeyCoder(), key));
+    ReduceFnRunner<K, V, Iterable<V>, BoundedWindow> runner = runnerFor(keyBytes, key);
+    runner.processElements(live);
+    runner.persist();
+  }
+
+  private boolean isExpired(BoundedWindow window) {
+    long watermark = timersWatermark;
+    return watermark != Long.MIN_VALUE
+        && Watermarks.isDue(LateDataUtils.garbageCollectionTime(window, windowingStrategy), watermark);
+  }
+
+  private long timersWatermark = Long.MIN_VALUE;
+
+  private ReduceFnRunner<K, V, Iterable<V>, BoundedWindow> runnerFor(ByteKey keyBytes, K key) {
+    ReduceFnRunner<K, V, Iterable<V>, BoundedWindow> runner = runners.get(keyBytes);
+    if (runner == null) {
+      Coder<V> valueCoder = inputCoder.getValueCoder();
+      runner =
+          new ReduceFnRunner<>(
+              key,
+              windowingStrategy,
+              trigger,
+              states.forKey(keyBytes, key),
+              timers.forKey(keyBytes),
+              grouped -> output(0, grouped),
+              NullSideInputReader.empty(),
+              SystemReduceFn.buffering(valueCoder),
+              options());
+      runners.put(keyBytes, runner);
+    }
+    return runner;
+  }
+
+  @Override
+  protected void onInputWatermark(long watermarkMillis) throws Exception {
+    timersWatermark = watermarkMillis;
+    timers.setInputWatermark(watermarkMillis);
+    if (watermarkMillis == Long.MAX_VALUE) {
+      timers.setProcessingTime(Long.MAX_VALUE);
+    }
+    fireDueTimers();
+  }
+
+  @Override
+  protected void onProcessingTime(long nowMillis) throws Exception {
+    timers.setProcessingTime(nowMillis);
+    fireDueTimers();
+  }
+
+  @SuppressWarnings("unchecked")
+  private void fireDueTimers() throws Exception {
+    while (true) {
+      KeyedTimers.Timer timer = timers.pollDueEventTimer();
+      if (timer == null) {
+        timer = timers.pollDueProcessingTimer();
+      }
+      if (timer == null) {
+        return;
+      }
+      ReduceFnRunner<K, V, Iterable<V>, BoundedWindow> runner = runners.get(timer.key());
+      runner.onTimers(List.of(timer.data()));
+      runner.persist();
+    }
+  }
+
+  @Override
+  protected long nextProcessingTimeMillis() {
+    return timers.nextProcessingTimeMillis();
+  }
+
+  @Override
+  protected long holdMillis() {
+    return states.holdMillis();
+  }
+}

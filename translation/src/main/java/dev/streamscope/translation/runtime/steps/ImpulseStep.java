@@ -1,0 +1,28 @@
+package dev.streamscope.translation.runtime.steps;
+
+import dev.streamscope.translation.runtime.SourceStep;
+import dev.streamscope.vertex.SourceOperator.Status;
+import org.apache.beam.sdk.values.WindowedValues;
+
+/** Beam's Impulse: one empty byte array in the global window, then the end of time. */
+public final class ImpulseStep extends SourceStep {
+  private boolean emitted;
+
+  public ImpulseStep(String name) {
+    super(name);
+  }
+
+  @Override
+  protected Status emit(int maxElements) throws Exception {
+    if (!emitted) {
+      emitted = true;
+      output(0, WindowedValues.valueInGlobalWindow(new byte[0]));
+    }
+    return Status.DONE;
+  }
+
+  @Override
+  protected long sourceWatermarkMillis() {
+    return emitted ? Long.MAX_VALUE : Long.MIN_VALUE;
+  }
+}

@@ -1,0 +1,108 @@
+package dev.streamscope.vertex;
+
+import dev.streamscope.rstream.RStream;
+import dev.streamscope.rstream.StreamEvent;
+import java.util.List;
+
+/**
+ * Merges the input channels of a vertex in an order fixed by their content alone, so a replay
+ * from the same positions sees the same interleaving (input determinism, DESIGN.md).
+ *
+ * <p>Rule: channels take turns in a fixed cyclic order; a turn consumes one epoch, i.e. events up
+ * to and including the channel's next punctuation. An ended channel is skipped. If the channel
+ * whose turn it is has nothing published yet, the merger waits for it even when others have data.
+ */
+final class InputMerger {
+  /** One input rStream of the vertex. */
+  static final class Channel {
+    final RStream stream;
+    final int input;
+    long position;
+    long watermarkMillis = Long.MIN_VALUE;
+    boolean ended;
+
+    Channel(RStream stream, int input) {
+      this.stream = stream;
+      this.input = input;
+    }
+  }
+
+  private final Channel[] channels;
+  private final int inputCount;
+  private int turn;
+  private int endedCount;
+  private Channel last;
+
+  InputMerger(List<Channel> channels, int inputCount) {
+    this.channels = channels.toArray(new Channel[0]);
+    this.inputCount = inputCount;
+  }
+
+  /** The next event in merge order, or null if the channel whose turn it is has none yet. */
+  StreamEvent next() {
+    while (endedCount < channels.length) {
+      Channel channel = channels[turn];
+      if (channel.ended) {
+        turn = (turn + 1) % channels.length;
+        continue;
+      }
+      StreamEvent event = channel.stream.read(channel.position);
+      if (event == null) {
+        return null;
+      }
+      channel.position++;
+      last = channel;
+      if (!event.isData()) {
+        channel.watermarkMillis = event.watermarkMillis();
+        if (event.kind() == StreamEvent.Kind.END) {
+          channel.ended = true;
+          endedCount++;
+        }
+        turn = (turn + 1) % channels.length;
+      }
+      return event;
+    }
+    return null;
+  }
+
+  /** The channel of the event {@link #next()} returned last. */
+  Channel lastChannel() {
+    return last;
+  }
+
+  /** Minimum watermark over the channels of logical input {@code input}. */
+  long inputWatermark(int input) {
+    long min = Long.MAX_VALUE;
+    for (Channel channel : channels) {
+      if (channel.input == input && channel.watermarkMillis < min) {
+        min = channel.watermarkMillis;
+      }
+    }
+    return min;
+  }
+
+  int channelCount() {
+    return channels.length;
+  }
+
+  int inputCount() {
+    return inputCount;
+  }
+
+  boolean allEnded() {
+    return endedCount == channels.length;
+  }
+
+  /** Lets every channel's stream drop what was consumed. */
+  void releaseConsumed() {
+    for (Channel channel : channels) {
+      channel.stream.releaseBelow(channel.position);
+    }
+  }
+
+  void onPublished(Runnable listener) {
+    for (Channel channel : channels) {
+      channel.stream.onPublished(listener);
+    }
+  }
+}

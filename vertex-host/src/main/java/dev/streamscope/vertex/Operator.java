@@ -1,0 +1,40 @@
+package dev.streamscope.vertex;
+
+/**
+ * The logic of one partition of a stage, as the vertex host drives it. Elements arrive as encoded
+ * bytes, one logical input at a time, in an order that depends only on the input streams' content
+ * (see {@link InputMerger}); the operator emits encoded elements through {@link
+ * OperatorContext#emit}. All calls come from the vertex's one thread.
+ */
+public interface Operator {
+  /** Called once, before anything else. */
+  void open(OperatorContext context) throws Exception;
+
+  /** Starts a bundle: the elements and watermarks until {@link #finishBundle()}. */
+  void startBundle() throws Exception;
+
+  /** One data element of logical input {@code input}. */
+  void processElement(int input, byte[] payload) throws Exception;
+
+  /**
+   * The watermark of logical input {@code input} (the minimum over its channels) advanced to
+   * {@code watermarkMillis}; {@code Long.MAX_VALUE} means the input ended.
+   */
+  void advanceWatermark(int input, long watermarkMillis) throws Exception;
+
+  /** Processing time reached {@code nowMillis}: fire due processing-time timers. */
+  default void advanceProcessingTime(long nowMillis) throws Exception {}
+
+  /** When the operator next needs {@link #advanceProcessingTime}, or {@code Long.MAX_VALUE}. */
+  default long nextProcessingTimeMillis() {
+    return Long.MAX_VALUE;
+  }
+
+  void finishBundle() throws Exception;
+
+  /** No element on {@code output} will be earlier than this from now on. */
+  long outputWatermark(int output);
+
+  /** Every input ended and the last bundle finished: release resources. */
+  void close() throws Exception;
+}

@@ -1,0 +1,282 @@
+package dev.streamscope.vertex;
+
+import dev.streamscope.rstream.StreamEvent;
+import dev.streamscope.vertex.seams.Clock;
+import dev.streamscope.vertex.seams.VertexExecutor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
+
+/**
+ * One running partition of a stage (an rVertex): reads its input rStreams through an {@link
+ * InputMerger}, drives its {@link Operator}, and writes the operator's output and punctuation to
+ * its output rStreams through an {@link OutputRouter}.
+ *
+ * <p>Everything runs on the vertex's {@link VertexExecutor}, a turn at a time: a turn consumes at
+ * most {@code bundleElementsMax} input events (one bundle), publishes its outputs, and yields. A
+ * vertex with nothing to read sleeps until an input stream publishes.
+ *
+ * <p>Watermarks: input watermark of a logical input = min over its channels' last punctuation;
+ * output watermark = what the operator reports (input watermark held back by its state), written
+ * as punctuation after the outputs it covers, at the end of each turn.
+ */
+final class VertexInstance implements OperatorContext {
+  private final String vertexId;
+  private final String stageId;
+  private final int partition;
+  private final int parallelism;
+  private final Operator operator;
+  private final InputMerger inputs;
+  private final OutputRouter outputs;
+  private final VertexConfig config;
+  private final Clock clock;
+  private final BiConsumer<VertexInstance, Throwable> onDone;
+  private final AtomicBoolean turnScheduled = new AtomicBoolean();
+  private final long[] inputWatermarkMillis;
+
+  private VertexExecutor executor;
+  private VertexState state = VertexState.CREATED;
+  private long processingTimerAtMillis = Long.MAX_VALUE;
+  private long processingTimerId = -1;
+
+  VertexInstance(
+      String stageId,
+      int partition,
+      int parallelism,
+      Operator operator,
+      InputMerger inputs,
+      OutputRouter outputs,
+      VertexConfig config,
+      Clock clock,
+      BiConsumer<VertexInstance, Throwable> onDone) {
+    this.vertexId = stageId + "#" + partition;
+    this.stageId = stageId;
+    this.partition = partition;
+    this.parallelism = parallelism;
+    this.operator = operator;
+    this.inputs = inputs;
+    this.outputs = outputs;
+    this.config = config;
+    this.clock = clock;
+    this.onDone = onDone;
+    this.inputWatermarkMillis = new long[inputs.inputCount()];
+    java.util.Arrays.fill(inputWatermarkMillis, Long.MIN_VALUE);
+  }
+
+  String vertexId() {
+    return vertexId;
+  }
+
+  /** Starts the vertex on {@code executor}; called on the executor's thread. */
+  void start(VertexExecutor executor) {
+    this.executor = executor;
+    try {
+      moveTo(VertexState.RUNNING);
+      operator.open(this);
+      inputs.onPublished(this::wakeUp);
+      outputs.onReleased(this::wakeUp);
+      runTurn();
+    } catch (Throwable t) {
+      fail(t);
+    }
+  }
+
+  /** Stops the vertex where it is (job cancelled or failed elsewhere). */
+  void cancel() {
+    if (executor == null) {
+      return; // Not started: nothing runs, nothing to stop.
+    }
+    executor.execute(
+        () -> {
+          if (!state.isTerminal()) {
+            moveTo(VertexState.CANCELLED);
+            closeQuietly();
+          }
+        });
+  }
+
+  private void wakeUp() {
+    if (turnScheduled.compareAndSet(false, true)) {
+      executor.execute(this::runTurn);
+    }
+  }
+
+  private void runTurn() {
+    turnScheduled.set(false);
+    if (state != VertexState.RUNNING) {
+      return;
+    }
+    try {
+      // A stage without inputs is a source; its operator must be a SourceOperator.
+      boolean more =
+          inputs.channelCount() == 0 ? sourceTurn((SourceOperator) operator) : consumerTurn();
+      if (state == VertexState.RUNNING) {
+        scheduleProcessingTimer();
+        if (more) {
+          wakeUp();
+        }
+      }
+    } catch (Throwable t) {
+      fail(t);
+    }
+  }
+
+  /** Returns true if more input is ready now. */
+  private boolean consumerTurn() throws Exception {
+    boolean inBundle = false;
+    int consumed = 0;
+    while (consumed < config.bundleElementsMax()) {
+      StreamEvent event = inputs.next();
+      if (event == null) {
+        break;
+      }
+      if (!inBundle) {
+        operator.startBundle();
+        inBundle = true;
+      }
+      consumed++;
+      int input = inputs.lastChannel().input;
+      if (event.isData()) {
+        operator.processElement(input, event.payload());
+      } else {
+        long watermark = inputs.inputWatermark(input);
+        if (watermark > inputWatermarkMillis[input]) {
+          inputWatermarkMillis[input] = watermark;
+          operator.advanceWatermark(input, watermark);
+        }
+      }
+    }
+    if (inBundle) {
+      operator.finishBundle();
+      punctuateAndPublish();
+      inputs.releaseConsumed();
+    }
+    if (inputs.allEnded()) {
+      finish();
+      return false;
+    }
+    return consumed == config.bundleElementsMax();
+  }
+
+  /** Returns true if the source has more ready now. */
+  private boolean sourceTurn(SourceOperator source) throws Exception {
+    if (outputs.congested(config.streamBufferBytesMax())) {
+      return false; // A reader releasing bytes wakes us up.
+    }
+    source.startBundle();
+    SourceOperator.Status status = source.emit(config.bundleElementsMax());
+    source.finishBundle();
+    punctuateAndPublish();
+    switch (status) {
+      case DONE:
+        finish();
+        return false;
+      case IDLE:
+        executor.setTimer(config.idlePollMs(), this::wakeUp);
+        return false;
+      default:
+        return true;
+    }
+  }
+
+  private void punctuateAndPublish() {
+    for (int o = 0; o < outputs.outputCount(); o++) {
+      outputs.punctuate(o, operator.outputWatermark(o));
+    }
+    outputs.publish();
+  }
+
+  private void scheduleProcessingTimer() {
+    long at = operator.nextProcessingTimeMillis();
+    if (at >= processingTimerAtMillis) {
+      return;
+    }
+    if (processingTimerId >= 0) {
+      executor.cancelTimer(processingTimerId);
+    }
+    processingTimerAtMillis = at;
+    processingTimerId =
+        executor.setTimer(Math.max(1, at - clock.nowMillis()), this::onProcessingTimer);
+  }
+
+  private void onProcessingTimer() {
+    processingTimerAtMillis = Long.MAX_VALUE;
+    processingTimerId = -1;
+    if (state != VertexState.RUNNING) {
+      return;
+    }
+    try {
+      operator.startBundle();
+      operator.advanceProcessingTime(clock.nowMillis());
+      operator.finishBundle();
+      punctuateAndPublish();
+      scheduleProcessingTimer();
+    } catch (Throwable t) {
+      fail(t);
+    }
+  }
+
+  private void finish() throws Exception {
+    operator.close();
+    for (int o = 0; o < outputs.outputCount(); o++) {
+      outputs.punctuate(o, Long.MAX_VALUE);
+    }
+    outputs.end();
+    outputs.publish();
+    if (processingTimerId >= 0) {
+      executor.cancelTimer(processingTimerId);
+    }
+    moveTo(VertexState.FINISHED);
+    onDone.accept(this, null);
+  }
+
+  private void fail(Throwable cause) {
+    if (state.isTerminal()) {
+      return;
+    }
+    moveTo(VertexState.FAILED);
+    closeQuietly();
+    onDone.accept(this, cause);
+  }
+
+  private void closeQuietly() {
+    try {
+      operator.close();
+    } catch (Throwable ignored) {
+      // Already failing or cancelled: the first cause is the one reported.
+    }
+  }
+
+  private void moveTo(VertexState next) {
+    if (!state.canMoveTo(next)) {
+      throw new IllegalStateException(vertexId + ": illegal transition " + state + " -> " + next);
+    }
+    state = next;
+  }
+
+  // OperatorContext
+
+  @Override
+  public void emit(int output, int keyHash, byte[] payload) {
+    outputs.emit(output, keyHash, payload);
+  }
+
+  @Override
+  public long nowMillis() {
+    return clock.nowMillis();
+  }
+
+  @Override
+  public String stageId() {
+    return stageId;
+  }
+
+  @Override
+  public int partition() {
+    return partition;
+  }
+
+  @Override
+  public int parallelism() {
+    return parallelism;
+  }
+}

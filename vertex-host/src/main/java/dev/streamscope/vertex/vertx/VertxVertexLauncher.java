@@ -1,0 +1,87 @@
+package dev.streamscope.vertex.vertx;
+
+import dev.streamscope.vertex.seams.Clock;
+import dev.streamscope.vertex.seams.VertexExecutor;
+import dev.streamscope.vertex.seams.VertexLauncher;
+import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
+/**
+ * The production {@link VertexLauncher}: one worker verticle per vertex instance. A worker context
+ * runs its tasks one at a time, like an event loop, but user code that blocks (a DoFn calling a
+ * service) does not stall other vertices' event loop.
+ */
+public final class VertxVertexLauncher implements VertexLauncher {
+  private final Vertx vertx;
+
+  public VertxVertexLauncher(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  @Override
+  public CompletionStage<Launched> launch(
+      String vertexId, Function<VertexExecutor, Runnable> start) {
+    VertexVerticle verticle = new VertexVerticle(start);
+    return vertx
+        .deployVerticle(verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+        .<Launched>map(deploymentId -> () -> vertx.undeploy(deploymentId).toCompletionStage())
+        .toCompletionStage();
+  }
+
+  @Override
+  public Clock clock() {
+    return Clock.SYSTEM;
+  }
+
+  private static final class VertexVerticle extends VerticleBase {
+    private final Function<VertexExecutor, Runnable> start;
+
+    VertexVerticle(Function<VertexExecutor, Runnable> start) {
+      this.start = start;
+    }
+
+    @Override
+    public Future<?> start() {
+      start.apply(new ContextExecutor(context)).run();
+      return Future.succeededFuture();
+    }
+  }
+
+  /** A {@link VertexExecutor} over one Vert.x context. */
+  private static final class ContextExecutor implements VertexExecutor {
+    private final Context context;
+
+    ContextExecutor(Context context) {
+      this.context = context;
+    }
+
+    @Override
+    public void execute(Runnable task) {
+      context.runOnContext(ignored -> task.run());
+    }
+
+    @Override
+    public long setTimer(long delayMs, Runnable task) {
+      return context
+          .owner()
+          .setTimer(Math.max(1, delayMs), id -> context.runOnContext(ignored -> task.run()));
+    }
+
+    @Override
+    public void cancelTimer(long timerId) {
+      context.owner().cancelTimer(timerId);
+    }
+
+    @Override
+    public <T> CompletionStage<T> executeBlocking(Callable<T> task) {
+      return context.executeBlocking(task, false).toCompletionStage();
+    }
+  }
+}
