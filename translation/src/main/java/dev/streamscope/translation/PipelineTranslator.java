@@ -1,12 +1,14 @@
 package dev.streamscope.translation;
 
 import dev.streamscope.translation.translators.AssignWindowsTranslator;
+import dev.streamscope.translation.translators.CombinePerKeyTranslator;
 import dev.streamscope.translation.translators.CreateViewTranslator;
 import dev.streamscope.translation.translators.FlattenTranslator;
 import dev.streamscope.translation.translators.GroupByKeyTranslator;
 import dev.streamscope.translation.translators.ImpulseTranslator;
 import dev.streamscope.translation.translators.ParDoTranslator;
 import dev.streamscope.translation.translators.ReadTranslator;
+import dev.streamscope.translation.translators.TestStreamTranslator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
@@ -24,6 +26,7 @@ import org.apache.beam.sdk.util.construction.SplittableParDo;
 public final class PipelineTranslator {
   private static final Map<String, TransformTranslator> TRANSLATORS =
       Map.of(
+          PTransformTranslation.TEST_STREAM_TRANSFORM_URN, new TestStreamTranslator(),
           PTransformTranslation.IMPULSE_TRANSFORM_URN, new ImpulseTranslator(),
           PTransformTranslation.READ_TRANSFORM_URN, new ReadTranslator(),
           PTransformTranslation.PAR_DO_TRANSFORM_URN, new ParDoTranslator(),
@@ -43,6 +46,18 @@ public final class PipelineTranslator {
     StageGraphBuilder stages = new StageGraphBuilder();
     pipeline.traverseTopologically(
         new Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
+            if (!node.isRootNode()
+                && CombinePerKeyTranslator.isCombinePerKey(node)
+                && CombinePerKeyTranslator.tryTranslate(
+                    pipeline,
+                    new TranslationContext(pipeline, node, pipeline.getOptions(), parallelism, stages))) {
+              return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
+            }
+            return CompositeBehavior.ENTER_TRANSFORM;
+          }
+
           @Override
           public void visitPrimitiveTransform(TransformHierarchy.Node node) {
             String urn = PTransformTranslation.urnForTransformOrNull(node.getTransform());

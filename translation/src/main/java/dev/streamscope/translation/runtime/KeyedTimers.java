@@ -24,9 +24,15 @@ public final class KeyedTimers {
   public record Timer(ByteKey key, TimerData data) {}
 
   private static final Comparator<Timer> ORDER =
-      Comparator.<Timer, Instant>comparing(t -> t.data().getTimestamp())
-          .thenComparing(Timer::key)
-          .thenComparing(Timer::data);
+      (a, b) -> {
+        int byTime =
+            Long.compare(a.data().getTimestamp().getMillis(), b.data().getTimestamp().getMillis());
+        if (byTime != 0) {
+          return byTime;
+        }
+        int byKey = a.key().compareTo(b.key());
+        return byKey != 0 ? byKey : a.data().compareTo(b.data());
+      };
 
   private record Id(ByteKey key, StateNamespace namespace, String timerId, String familyId) {}
 
@@ -34,8 +40,13 @@ public final class KeyedTimers {
   private final TreeSet<Timer> processingTimers = new TreeSet<>(ORDER);
   private final TreeSet<Timer> byOutputTimestamp =
       new TreeSet<>(
-          Comparator.<Timer, Instant>comparing(t -> t.data().getOutputTimestamp())
-              .thenComparing(ORDER));
+          (a, b) -> {
+            int byOutput =
+                Long.compare(
+                    a.data().getOutputTimestamp().getMillis(),
+                    b.data().getOutputTimestamp().getMillis());
+            return byOutput != 0 ? byOutput : ORDER.compare(a, b);
+          });
   private final Map<Id, Timer> byId = new HashMap<>();
   private long inputWatermarkMillis = Long.MIN_VALUE;
   private long processingTimeMillis = Long.MIN_VALUE;

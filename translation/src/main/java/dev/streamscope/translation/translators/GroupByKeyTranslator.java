@@ -22,7 +22,7 @@ public final class GroupByKeyTranslator implements TransformTranslator {
         .rooted(
             name,
             context.parallelism(),
-            partition -> new GroupByKeyStep<>(name, coder, input.getWindowingStrategy()),
+            partition -> GroupByKeyStep.grouping(name, coder, input.getWindowingStrategy()),
             List.of(new StageInput(input, EdgeKind.HASH)),
             context.outputList());
   }

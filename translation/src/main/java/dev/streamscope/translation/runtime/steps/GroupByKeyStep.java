@@ -15,7 +15,6 @@ import org.apache.beam.runners.core.ReduceFnRunner;
 import org.apache.beam.runners.core.SystemReduceFn;
 import org.apache.beam.runners.core.triggers.ExecutableTriggerStateMachine;
 import org.apache.beam.runners.core.triggers.TriggerStateMachines;
-import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.util.CoderUtils;
@@ -29,22 +28,37 @@ import org.apache.beam.sdk.values.WindowingStrategy;
  * Beam's GroupByKey on a key-partitioned input: one runners-core {@link ReduceFnRunner} per key
  * (windowing, triggers, allowed lateness, accumulation mode), with per-key state and one timer
  * queue for all keys. Elements of windows already garbage-collected are dropped as late.
+ *
+ * <p>The reduce function decides what a pane holds: the buffered values (GroupByKey) or a combined
+ * value (a lifted Combine.perKey, whose inputs are then partial accumulators).
  */
-public final class GroupByKeyStep<K, V> extends Step {
+public final class GroupByKeyStep<K, V, OutputT> extends Step {
   private final KvCoder<K, V> inputCoder;
   private final WindowingStrategy<?, BoundedWindow> windowingStrategy;
+  private final SystemReduceFn<K, V, ?, OutputT, BoundedWindow> reduceFn;
   private final KeyedStates states = new KeyedStates();
   private final KeyedTimers timers = new KeyedTimers();
-  private final Map<ByteKey, ReduceFnRunner<K, V, Iterable<V>, BoundedWindow>> runners =
+  private final Map<ByteKey, ReduceFnRunner<K, V, OutputT, BoundedWindow>> runners =
       new HashMap<>();
   private ExecutableTriggerStateMachine trigger;
 
+  /** A GroupByKey: panes hold every value. */
+  public static <K, V> GroupByKeyStep<K, V, Iterable<V>> grouping(
+      String name, KvCoder<K, V> inputCoder, WindowingStrategy<?, ?> windowingStrategy) {
+    return new GroupByKeyStep<>(
+        name, inputCoder, windowingStrategy, SystemReduceFn.buffering(inputCoder.getValueCoder()));
+  }
+
   @SuppressWarnings("unchecked")
   public GroupByKeyStep(
-      String name, KvCoder<K, V> inputCoder, WindowingStrategy<?, ?> windowingStrategy) {
+      String name,
+      KvCoder<K, V> inputCoder,
+      WindowingStrategy<?, ?> windowingStrategy,
+      SystemReduceFn<K, V, ?, OutputT, BoundedWindow> reduceFn) {
     super(name);
     this.inputCoder = inputCoder;
     this.windowingStrategy = (WindowingStrategy<?, BoundedWindow>) windowingStrategy;
+    this.reduceFn = reduceFn;
   }
 
   @Override
@@ -72,7 +86,7 @@ public final class GroupByKeyStep<K, V> extends Step {
       return;
     }
     ByteKey keyBytes = new ByteKey(CoderUtils.encodeToByteArray(inputCoder.getKeyCoder(), key));
-    ReduceFnRunner<K, V, Iterable<V>, BoundedWindow> runner = runnerFor(keyBytes, key);
+    ReduceFnRunner<K, V, OutputT, BoundedWindow> runner = runnerFor(keyBytes, key);
     runner.processElements(live);
     runner.persist();
   }
@@ -85,10 +99,9 @@ public final class GroupByKeyStep<K, V> extends Step {
 
   private long timersWatermark = Long.MIN_VALUE;
 
-  private ReduceFnRunner<K, V, Iterable<V>, BoundedWindow> runnerFor(ByteKey keyBytes, K key) {
-    ReduceFnRunner<K, V, Iterable<V>, BoundedWindow> runner = runners.get(keyBytes);
+  private ReduceFnRunner<K, V, OutputT, BoundedWindow> runnerFor(ByteKey keyBytes, K key) {
+    ReduceFnRunner<K, V, OutputT, BoundedWindow> runner = runners.get(keyBytes);
     if (runner == null) {
-      Coder<V> valueCoder = inputCoder.getValueCoder();
       runner =
           new ReduceFnRunner<>(
               key,
@@ -98,7 +111,7 @@ public final class GroupByKeyStep<K, V> extends Step {
               timers.forKey(keyBytes),
               grouped -> output(0, grouped),
               NullSideInputReader.empty(),
-              SystemReduceFn.buffering(valueCoder),
+              reduceFn,
               options());
       runners.put(keyBytes, runner);
     }
@@ -131,7 +144,7 @@ public final class GroupByKeyStep<K, V> extends Step {
       if (timer == null) {
         return;
       }
-      ReduceFnRunner<K, V, Iterable<V>, BoundedWindow> runner = runners.get(timer.key());
+      ReduceFnRunner<K, V, OutputT, BoundedWindow> runner = runners.get(timer.key());
       runner.onTimers(List.of(timer.data()));
       runner.persist();
     }

@@ -1,0 +1,2 @@
+/** The {@code streamscope} command line (picocli). */
+package dev.streamscope.runner.cli;

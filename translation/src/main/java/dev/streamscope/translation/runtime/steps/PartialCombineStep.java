@@ -1,0 +1,95 @@
+package dev.streamscope.translation.runtime.steps;
+
+import dev.streamscope.translation.runtime.ByteKey;
+import dev.streamscope.translation.runtime.Step;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.transforms.Combine.CombineFn;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.util.CoderUtils;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.WindowedValue;
+import org.apache.beam.sdk.values.WindowedValues;
+
+/**
+ * The producer-side half of a lifted Combine.perKey: adds each input to an accumulator per (key,
+ * window) and emits the accumulators when the input watermark advances or {@code entriesMax} are
+ * held, so only partial results cross the shuffle. Until then the held accumulators hold the
+ * output watermark at their earliest window end, so no punctuation overtakes them. Emission
+ * follows first-seen order, a function of the input alone.
+ */
+public final class PartialCombineStep<K, InputT, AccumT> extends Step {
+  private record Slot(ByteKey key, BoundedWindow window) {}
+
+  private static final class Entry<K, AccumT> {
+    final K key;
+    final BoundedWindow window;
+    AccumT accumulator;
+
+    Entry(K key, BoundedWindow window, AccumT accumulator) {
+      this.key = key;
+      this.window = window;
+      this.accumulator = accumulator;
+    }
+  }
+
+  private final CombineFn<InputT, AccumT, ?> combineFn;
+  private final Coder<K> keyCoder;
+  private final int entriesMax;
+  private final Map<Slot, Entry<K, AccumT>> entries = new LinkedHashMap<>();
+  private long holdMillis = Long.MAX_VALUE;
+
+  public PartialCombineStep(
+      String name, CombineFn<InputT, AccumT, ?> combineFn, Coder<K> keyCoder, int entriesMax) {
+    super(name);
+    this.combineFn = combineFn;
+    this.keyCoder = keyCoder;
+    this.entriesMax = entriesMax;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  protected void process(int port, WindowedValue<?> element) throws Exception {
+    KV<K, InputT> kv = (KV<K, InputT>) element.getValue();
+    ByteKey key = new ByteKey(CoderUtils.encodeToByteArray(keyCoder, kv.getKey()));
+    for (BoundedWindow window : element.getWindows()) {
+      Slot slot = new Slot(key, window);
+      Entry<K, AccumT> entry = entries.get(slot);
+      if (entry == null) {
+        entry = new Entry<>(kv.getKey(), window, combineFn.createAccumulator());
+        entries.put(slot, entry);
+        holdMillis = Math.min(holdMillis, window.maxTimestamp().getMillis());
+      }
+      entry.accumulator = combineFn.addInput(entry.accumulator, kv.getValue());
+    }
+    if (entries.size() >= entriesMax) {
+      flush();
+    }
+  }
+
+  @Override
+  protected void onInputWatermark(long watermarkMillis) throws Exception {
+    flush();
+  }
+
+  @Override
+  protected long holdMillis() {
+    return holdMillis;
+  }
+
+  private void flush() throws Exception {
+    for (Entry<K, AccumT> entry : entries.values()) {
+      output(
+          0,
+          WindowedValues.of(
+              KV.of(entry.key, entry.accumulator),
+              entry.window.maxTimestamp(),
+              entry.window,
+              PaneInfo.NO_FIRING));
+    }
+    entries.clear();
+    holdMillis = Long.MAX_VALUE;
+  }
+}
