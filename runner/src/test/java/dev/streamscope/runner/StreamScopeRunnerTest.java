@@ -10,7 +10,12 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.FlatMapElements;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -55,6 +60,30 @@ class StreamScopeRunnerTest {
       expectedKvs.add(KV.of(k, expected[k]));
     }
     PAssert.that(sums).containsInAnyOrder(expectedKvs);
+    p.run();
+  }
+
+  @Test
+  void mainInputWaitsForASideInputFromManyPartitions() {
+    Pipeline p = pipeline("--parallelism=4", "--maxBundleSize=10");
+    PCollectionView<List<Long>> side =
+        p.apply("Side", GenerateSequence.from(0).to(10_000)).apply(View.asList());
+    PCollection<Long> sums =
+        p.apply("Main", Create.of(1L))
+            .apply(
+                ParDo.of(
+                        new DoFn<Long, Long>() {
+                          @ProcessElement
+                          public void process(ProcessContext c) {
+                            long sum = 0;
+                            for (long v : c.sideInput(side)) {
+                              sum += v;
+                            }
+                            c.output(c.element() + sum);
+                          }
+                        })
+                    .withSideInputs(side));
+    PAssert.that(sums).containsInAnyOrder(1L + 10_000L * 9_999L / 2);
     p.run();
   }
 

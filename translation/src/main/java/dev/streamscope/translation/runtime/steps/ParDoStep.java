@@ -5,11 +5,11 @@ import java.util.List;
 import org.apache.beam.runners.core.DoFnRunner;
 import org.apache.beam.runners.core.DoFnRunners;
 import org.apache.beam.runners.core.NullSideInputReader;
-import org.apache.beam.runners.core.PushbackSideInputDoFnRunner;
-import org.apache.beam.runners.core.SimplePushbackSideInputDoFnRunner;
 import org.apache.beam.runners.core.StateInternals;
 import org.apache.beam.runners.core.StepContext;
 import org.apache.beam.runners.core.TimerInternals;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.WindowedValue;
 
 /**
@@ -20,7 +20,6 @@ import org.apache.beam.sdk.values.WindowedValue;
 public final class ParDoStep<InputT, OutputT> extends DoFnStep<InputT, OutputT> {
   private SideInputStore sideInputs;
   private DoFnRunner<InputT, OutputT> runner;
-  private PushbackSideInputDoFnRunner<InputT, OutputT> pushbackRunner;
   private List<WindowedValue<InputT>> pushedBack = new ArrayList<>();
   private long pushedBackHoldMillis = Long.MAX_VALUE;
 
@@ -47,18 +46,11 @@ public final class ParDoStep<InputT, OutputT> extends DoFnStep<InputT, OutputT> 
             spec.windowingStrategy(),
             spec.schemaInformation(),
             spec.sideInputMapping());
-    if (hasSideInputs) {
-      pushbackRunner = SimplePushbackSideInputDoFnRunner.create(runner, spec.sideInputs(), sideInputs);
-    }
   }
 
   @Override
   protected void startBundle() {
-    if (pushbackRunner != null) {
-      pushbackRunner.startBundle();
-    } else {
-      runner.startBundle();
-    }
+    runner.startBundle();
   }
 
   @Override
@@ -69,14 +61,29 @@ public final class ParDoStep<InputT, OutputT> extends DoFnStep<InputT, OutputT> 
       return;
     }
     WindowedValue<InputT> input = (WindowedValue<InputT>) element;
-    if (pushbackRunner == null) {
+    if (sideInputs == null) {
       runner.processElement(input);
       return;
     }
-    for (WindowedValue<InputT> notReady : pushbackRunner.processElementInReadyWindows(input)) {
-      pushedBack.add(notReady);
-      pushedBackHoldMillis = Math.min(pushedBackHoldMillis, notReady.getTimestamp().getMillis());
+    for (WindowedValue<InputT> single : input.explodeWindows()) {
+      if (sideInputsReady(single.getWindows().iterator().next())) {
+        runner.processElement(single);
+      } else {
+        pushedBack.add(single);
+        pushedBackHoldMillis = Math.min(pushedBackHoldMillis, single.getTimestamp().getMillis());
+      }
     }
+  }
+
+  /** Checked per element, never cached: readiness changes as side watermarks advance. */
+  private boolean sideInputsReady(BoundedWindow mainWindow) {
+    for (PCollectionView<?> view : spec.sideInputs()) {
+      BoundedWindow sideWindow = view.getWindowMappingFn().getSideInputWindow(mainWindow);
+      if (!sideInputs.isReady(view, sideWindow)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
@@ -103,11 +110,7 @@ public final class ParDoStep<InputT, OutputT> extends DoFnStep<InputT, OutputT> 
 
   @Override
   protected void finishBundle() {
-    if (pushbackRunner != null) {
-      pushbackRunner.finishBundle();
-    } else {
-      runner.finishBundle();
-    }
+    runner.finishBundle();
   }
 
   @Override
