@@ -27,8 +27,11 @@ import org.junit.jupiter.api.Test;
 
 class StreamScopeRunnerTest {
   private static Pipeline pipeline(String... extraArgs) {
-    List<String> args = new ArrayList<>(List.of("--runner=TestStreamScopeRunner", "--parallelism=3"));
+    List<String> args = new ArrayList<>(List.of("--runner=TestStreamScopeRunner"));
     args.addAll(List.of(extraArgs));
+    if (args.stream().noneMatch(arg -> arg.startsWith("--parallelism="))) {
+      args.add("--parallelism=3");
+    }
     return Pipeline.create(PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).create());
   }
 
