@@ -26,6 +26,23 @@ import org.apache.beam.sdk.values.TypeDescriptors;
 import org.junit.jupiter.api.Test;
 
 class StreamScopeRunnerTest {
+  private static final class AddSideSum extends DoFn<Long, Long> {
+    private final PCollectionView<List<Long>> side;
+
+    AddSideSum(PCollectionView<List<Long>> side) {
+      this.side = side;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      long sum = 0;
+      for (long v : c.sideInput(side)) {
+        sum += v;
+      }
+      c.output(c.element() + sum);
+    }
+  }
+
   private static Pipeline pipeline(String... extraArgs) {
     List<String> args = new ArrayList<>(List.of("--runner=TestStreamScopeRunner"));
     args.addAll(List.of(extraArgs));
@@ -73,19 +90,7 @@ class StreamScopeRunnerTest {
         p.apply("Side", GenerateSequence.from(0).to(10_000)).apply(View.asList());
     PCollection<Long> sums =
         p.apply("Main", Create.of(1L))
-            .apply(
-                ParDo.of(
-                        new DoFn<Long, Long>() {
-                          @ProcessElement
-                          public void process(ProcessContext c) {
-                            long sum = 0;
-                            for (long v : c.sideInput(side)) {
-                              sum += v;
-                            }
-                            c.output(c.element() + sum);
-                          }
-                        })
-                    .withSideInputs(side));
+            .apply(ParDo.of(new AddSideSum(side)).withSideInputs(side));
     PAssert.that(sums).containsInAnyOrder(1L + 10_000L * 9_999L / 2);
     p.run();
   }
