@@ -50,6 +50,7 @@ public final class KeyedTimers {
   private final Map<Id, Timer> byId = new HashMap<>();
   private long inputWatermarkMillis = Long.MIN_VALUE;
   private long processingTimeMillis = Long.MIN_VALUE;
+  private Instant outputWatermark;
 
   public TimerInternals forKey(ByteKey key) {
     return new KeyTimerInternals(key);
@@ -57,6 +58,11 @@ public final class KeyedTimers {
 
   public void setInputWatermark(long watermarkMillis) {
     inputWatermarkMillis = Math.max(inputWatermarkMillis, watermarkMillis);
+  }
+
+  /** The watermark the step last reported downstream; runners-core uses it to tell on-time panes. */
+  public void setOutputWatermark(long watermarkMillis) {
+    outputWatermark = Watermarks.toInstant(watermarkMillis);
   }
 
   public void setProcessingTime(long nowMillis) {
@@ -193,7 +199,7 @@ public final class KeyedTimers {
 
     @Override
     public Instant currentOutputWatermarkTime() {
-      return null;
+      return outputWatermark;
     }
 
     @Override

@@ -7,12 +7,14 @@ import dev.streamscope.translation.runtime.Step;
 import dev.streamscope.translation.runtime.Watermarks;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.runners.core.LateDataUtils;
 import org.apache.beam.runners.core.NullSideInputReader;
 import org.apache.beam.runners.core.ReduceFnRunner;
 import org.apache.beam.runners.core.SystemReduceFn;
+import org.apache.beam.runners.core.TimerInternals.TimerData;
 import org.apache.beam.runners.core.triggers.ExecutableTriggerStateMachine;
 import org.apache.beam.runners.core.triggers.TriggerStateMachines;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -126,6 +128,7 @@ public final class GroupByKeyStep<K, V, OutputT> extends Step {
       timers.setProcessingTime(Long.MAX_VALUE);
     }
     fireDueTimers();
+    timers.setOutputWatermark(Math.min(watermarkMillis, holdMillis()));
   }
 
   @Override
@@ -134,19 +137,33 @@ public final class GroupByKeyStep<K, V, OutputT> extends Step {
     fireDueTimers();
   }
 
-  @SuppressWarnings("unchecked")
+  /**
+   * Fires every due timer, all timers of one key in one {@code onTimers} call: ReduceFnRunner
+   * decides from the window's state, not the timer, and expects an end-of-window and a
+   * garbage-collection timer that are due together to arrive together (else it would fire the
+   * window twice). Keys go in the order of their earliest due timer.
+   */
   private void fireDueTimers() throws Exception {
     while (true) {
-      KeyedTimers.Timer timer = timers.pollDueEventTimer();
-      if (timer == null) {
-        timer = timers.pollDueProcessingTimer();
+      Map<ByteKey, List<TimerData>> dueByKey = new LinkedHashMap<>();
+      for (KeyedTimers.Timer timer = timers.pollDueEventTimer();
+          timer != null;
+          timer = timers.pollDueEventTimer()) {
+        dueByKey.computeIfAbsent(timer.key(), k -> new ArrayList<>()).add(timer.data());
       }
-      if (timer == null) {
+      for (KeyedTimers.Timer timer = timers.pollDueProcessingTimer();
+          timer != null;
+          timer = timers.pollDueProcessingTimer()) {
+        dueByKey.computeIfAbsent(timer.key(), k -> new ArrayList<>()).add(timer.data());
+      }
+      if (dueByKey.isEmpty()) {
         return;
       }
-      ReduceFnRunner<K, V, OutputT, BoundedWindow> runner = runners.get(timer.key());
-      runner.onTimers(List.of(timer.data()));
-      runner.persist();
+      for (Map.Entry<ByteKey, List<TimerData>> due : dueByKey.entrySet()) {
+        ReduceFnRunner<K, V, OutputT, BoundedWindow> runner = runners.get(due.getKey());
+        runner.onTimers(due.getValue());
+        runner.persist();
+      }
     }
   }
 

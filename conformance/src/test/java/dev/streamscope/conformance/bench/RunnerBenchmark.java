@@ -1,0 +1,153 @@
+package dev.streamscope.conformance.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.GenerateSequence;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * Throughput of StreamScope against the DirectRunner, measured in one run on the same machine.
+ *
+ * <ul>
+ *   <li><b>keyed</b>: N events, key = i % 1000, Sum per key.
+ *   <li><b>windowed</b>: N events at event time i ms, 1 s fixed windows, Count per element (element
+ *       = i % 10, so every window holds 10 elements of 100 occurrences each).
+ * </ul>
+ *
+ * Each result is checked (sum of outputs) so a fast wrong answer cannot pass. Usage: {@code
+ * RunnerBenchmark [events] [streamscope args...]}; see the conformance README section of the
+ * top-level README for the command.
+ */
+public final class RunnerBenchmark {
+  private static final String OUTPUT_NAMESPACE = "bench";
+
+  private RunnerBenchmark() {}
+
+  /** Adds every output value to a counter so the check reads it back from metrics. */
+  private static final class SumValues extends DoFn<KV<Long, Long>, Void> {
+    private final Counter total = Metrics.counter(OUTPUT_NAMESPACE, "outputTotal");
+    private final Counter outputs = Metrics.counter(OUTPUT_NAMESPACE, "outputs");
+
+    @ProcessElement
+    public void process(@Element KV<Long, Long> kv) {
+      total.inc(kv.getValue());
+      outputs.inc();
+    }
+  }
+
+  static void keyed(Pipeline p, long events) {
+    p.apply(GenerateSequence.from(0).to(events))
+        .apply(
+            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
+                .via(i -> KV.of(i % 1000, i)))
+        .apply(Sum.longsPerKey())
+        .apply(ParDo.of(new SumValues()));
+  }
+
+  static void windowed(Pipeline p, long events) {
+    PCollection<Long> timed =
+        p.apply(GenerateSequence.from(0).to(events).withTimestampFn(i -> new Instant(i)));
+    timed
+        .apply(MapElements.into(TypeDescriptors.longs()).via(i -> i % 10))
+        .apply(Window.into(FixedWindows.of(Duration.standardSeconds(1))))
+        .apply(Count.perElement())
+        .apply(ParDo.of(new SumValues()));
+  }
+
+  private record Result(double seconds, long total, long outputs) {}
+
+  private static Result run(String[] args, Function<Pipeline, Void> build) {
+    if (args[0].equals("--runner=DirectRunner") && Boolean.getBoolean("bench.skipDirect")) {
+      return new Result(Double.NaN, -1, -1); // Profiling StreamScope alone.
+    }
+    Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs(args).create());
+    build.apply(p);
+    long start = System.nanoTime();
+    PipelineResult result = p.run();
+    long started = System.nanoTime();
+    result.waitUntilFinish();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    if (Boolean.getBoolean("bench.verbose")) {
+      System.out.printf(Locale.ROOT, "  run() took %.2f s, waitUntilFinish %.2f s%n",
+          (started - start) / 1e9, (System.nanoTime() - started) / 1e9);
+    }
+    return new Result(seconds, counter(result, "outputTotal"), counter(result, "outputs"));
+  }
+
+  private static long counter(PipelineResult result, String name) {
+    long sum = 0;
+    for (MetricResult<Long> c :
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(OUTPUT_NAMESPACE, name))
+                    .build())
+            .getCounters()) {
+      sum += c.getAttempted();
+    }
+    return sum;
+  }
+
+  public static void main(String[] argv) {
+    long events = argv.length > 0 ? Long.parseLong(argv[0]) : 10_000_000L;
+    List<String> streamScopeArgs = new ArrayList<>(List.of("--runner=StreamScope"));
+    for (int i = 1; i < argv.length; i++) {
+      streamScopeArgs.add(argv[i]);
+    }
+    String[] direct = {
+      "--runner=DirectRunner", "--enforceImmutability=false", "--enforceEncodability=false"
+    };
+    String[] streamScope = streamScopeArgs.toArray(new String[0]);
+    long keyedTotal = events * (events - 1) / 2;
+    System.out.printf(Locale.ROOT, "events=%,d heapMax=%,d MiB cores=%d%n", events,
+        Runtime.getRuntime().maxMemory() >> 20, Runtime.getRuntime().availableProcessors());
+    System.out.printf(Locale.ROOT, "%-10s %-12s %10s %14s %8s%n", "pipeline", "runner", "seconds",
+        "events/s", "ratio");
+    report("keyed", events, keyedTotal, Math.min(events, 1000),
+        run(direct, p -> { keyed(p, events); return null; }),
+        run(streamScope, p -> { keyed(p, events); return null; }));
+    report("windowed", events, events, -1,
+        run(direct, p -> { windowed(p, events); return null; }),
+        run(streamScope, p -> { windowed(p, events); return null; }));
+  }
+
+  private static void report(
+      String name, long events, long expectedTotal, long expectedOutputs, Result direct, Result ours) {
+    for (Result r : List.of(direct, ours)) {
+      if (Double.isNaN(r.seconds)) {
+        continue;
+      }
+      if (r.total != expectedTotal || (expectedOutputs >= 0 && r.outputs != expectedOutputs)) {
+        throw new AssertionError(
+            name + ": wrong result, total " + r.total + " (expected " + expectedTotal + "), outputs "
+                + r.outputs);
+      }
+    }
+    System.out.printf(Locale.ROOT, "%-10s %-12s %10.2f %,14.0f %8s%n", name, "direct", direct.seconds,
+        events / direct.seconds, "1.00x");
+    System.out.printf(Locale.ROOT, "%-10s %-12s %10.2f %,14.0f %7.2fx%n", name, "streamscope",
+        ours.seconds, events / ours.seconds, direct.seconds / ours.seconds);
+  }
+}
