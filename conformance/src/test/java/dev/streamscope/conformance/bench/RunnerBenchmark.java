@@ -1,5 +1,6 @@
 package dev.streamscope.conformance.bench;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -78,20 +79,12 @@ public final class RunnerBenchmark {
   private record Result(double seconds, long total, long outputs) {}
 
   private static Result run(String[] args, Function<Pipeline, Void> build) {
-    if (args[0].equals("--runner=DirectRunner") && Boolean.getBoolean("bench.skipDirect")) {
-      return new Result(Double.NaN, -1, -1); // Profiling StreamScope alone.
-    }
     Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs(args).create());
     build.apply(p);
     long start = System.nanoTime();
     PipelineResult result = p.run();
-    long started = System.nanoTime();
     result.waitUntilFinish();
     double seconds = (System.nanoTime() - start) / 1e9;
-    if (Boolean.getBoolean("bench.verbose")) {
-      System.out.printf(Locale.ROOT, "  run() took %.2f s, waitUntilFinish %.2f s%n",
-          (started - start) / 1e9, (System.nanoTime() - started) / 1e9);
-    }
     return new Result(seconds, counter(result, "outputTotal"), counter(result, "outputs"));
   }
 
@@ -110,35 +103,87 @@ public final class RunnerBenchmark {
     return sum;
   }
 
-  public static void main(String[] argv) {
+  /**
+   * {@code RunnerBenchmark [events] [streamscope args...]}: runs every (pipeline, runner) pair in a
+   * child JVM of its own, so one runner's garbage never slows the other, with the heap given by
+   * {@code -Dbench.streamScopeHeap} (default 1g) and {@code -Dbench.directHeap} (default 4g: the
+   * DirectRunner does not finish the windowed pipeline in 1 GiB).
+   */
+  public static void main(String[] argv) throws Exception {
+    if (argv.length > 0 && argv[0].equals("child")) {
+      child(argv);
+      return;
+    }
     long events = argv.length > 0 ? Long.parseLong(argv[0]) : 10_000_000L;
     List<String> streamScopeArgs = new ArrayList<>(List.of("--runner=StreamScope"));
     for (int i = 1; i < argv.length; i++) {
       streamScopeArgs.add(argv[i]);
     }
-    String[] direct = {
-      "--runner=DirectRunner", "--enforceImmutability=false", "--enforceEncodability=false"
-    };
-    String[] streamScope = streamScopeArgs.toArray(new String[0]);
-    long keyedTotal = events * (events - 1) / 2;
-    System.out.printf(Locale.ROOT, "events=%,d heapMax=%,d MiB cores=%d%n", events,
-        Runtime.getRuntime().maxMemory() >> 20, Runtime.getRuntime().availableProcessors());
+    List<String> direct =
+        List.of("--runner=DirectRunner", "--enforceImmutability=false", "--enforceEncodability=false");
+    String directHeap = System.getProperty("bench.directHeap", "4g");
+    String streamScopeHeap = System.getProperty("bench.streamScopeHeap", "1g");
+    System.out.printf(Locale.ROOT, "events=%,d cores=%d heap: direct %s, streamscope %s%n", events,
+        Runtime.getRuntime().availableProcessors(), directHeap, streamScopeHeap);
     System.out.printf(Locale.ROOT, "%-10s %-12s %10s %14s %8s%n", "pipeline", "runner", "seconds",
         "events/s", "ratio");
-    report("keyed", events, keyedTotal, Math.min(events, 1000),
-        run(direct, p -> { keyed(p, events); return null; }),
-        run(streamScope, p -> { keyed(p, events); return null; }));
-    report("windowed", events, events, -1,
-        run(direct, p -> { windowed(p, events); return null; }),
-        run(streamScope, p -> { windowed(p, events); return null; }));
+    for (String pipeline : List.of("keyed", "windowed")) {
+      Result baseline = fork(pipeline, events, directHeap, direct);
+      Result ours = fork(pipeline, events, streamScopeHeap, streamScopeArgs);
+      long expectedTotal = pipeline.equals("keyed") ? events * (events - 1) / 2 : events;
+      long expectedOutputs = pipeline.equals("keyed") ? Math.min(events, 1000) : -1;
+      report(pipeline, events, expectedTotal, expectedOutputs, baseline, ours);
+    }
+  }
+
+  private static Result fork(String pipeline, long events, String heap, List<String> runnerArgs)
+      throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(System.getProperty("java.home") + "/bin/java");
+    command.add("-Xmx" + heap);
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(RunnerBenchmark.class.getName());
+    command.add("child");
+    command.add(pipeline);
+    command.add(Long.toString(events));
+    command.addAll(runnerArgs);
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    int exit = process.waitFor();
+    for (String line : output.split("\n")) {
+      if (line.startsWith("RESULT ")) {
+        String[] fields = line.split(" ");
+        return new Result(
+            Double.parseDouble(fields[1]), Long.parseLong(fields[2]), Long.parseLong(fields[3]));
+      }
+    }
+    throw new IllegalStateException(
+        pipeline + " on " + runnerArgs.get(0) + " (heap " + heap + ") failed with exit " + exit + ":\n"
+            + output);
+  }
+
+  private static void child(String[] argv) {
+    String pipeline = argv[1];
+    long events = Long.parseLong(argv[2]);
+    String[] args = java.util.Arrays.copyOfRange(argv, 3, argv.length);
+    Result result =
+        run(
+            args,
+            p -> {
+              if (pipeline.equals("keyed")) {
+                keyed(p, events);
+              } else {
+                windowed(p, events);
+              }
+              return null;
+            });
+    System.out.printf(Locale.ROOT, "RESULT %.3f %d %d%n", result.seconds, result.total, result.outputs);
   }
 
   private static void report(
       String name, long events, long expectedTotal, long expectedOutputs, Result direct, Result ours) {
     for (Result r : List.of(direct, ours)) {
-      if (Double.isNaN(r.seconds)) {
-        continue;
-      }
       if (r.total != expectedTotal || (expectedOutputs >= 0 && r.outputs != expectedOutputs)) {
         throw new AssertionError(
             name + ": wrong result, total " + r.total + " (expected " + expectedTotal + "), outputs "

@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.metrics.MetricsContainer;
+import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.KV;
@@ -27,6 +29,8 @@ public final class FusedStageOperator implements SourceOperator {
   private final MetricsContainerStepMap metrics;
   private final Step[] steps;
   private final long[] stageInputWatermarkMillis;
+  private MetricsSwitch metricsSwitch;
+  private MetricsContainer metricsOutsideBundle;
   private OperatorContext context;
 
   public FusedStageOperator(
@@ -96,12 +100,13 @@ public final class FusedStageOperator implements SourceOperator {
       StagePlan.OutputPlan output = plan.outputs().get(o);
       receivers.get(output.step()).get(output.stepOutput()).add(encoder(o, output));
     }
+    metricsSwitch = new MetricsSwitch(metrics.getUnboundContainer());
     for (int i = 0; i < steps.length; i++) {
       Receiver[] outputs = new Receiver[stepPlans.get(i).outputCount];
       for (int o = 0; o < outputs.length; o++) {
         outputs[o] = Receiver.fanOut(receivers.get(i).get(o));
       }
-      steps[i].wire(outputs, metrics.getContainer(steps[i].name()), runtime);
+      steps[i].wire(outputs, metrics.getContainer(steps[i].name()), metricsSwitch, runtime);
     }
     for (Step step : steps) {
       try (Closeable ignored = step.scopedMetrics()) {
@@ -124,12 +129,12 @@ public final class FusedStageOperator implements SourceOperator {
     };
   }
 
+  /** Installs the stage's metrics switch on this thread until {@link #finishBundle()}. */
   @Override
   public void startBundle() throws Exception {
+    metricsOutsideBundle = MetricsEnvironment.setCurrentContainer(metricsSwitch);
     for (Step step : steps) {
-      try (Closeable ignored = step.scopedMetrics()) {
-        step.startBundle();
-      }
+      step.inScope(step::startBundle);
     }
   }
 
@@ -143,21 +148,17 @@ public final class FusedStageOperator implements SourceOperator {
   @Override
   public void advanceWatermark(int input, long watermarkMillis) throws Exception {
     stageInputWatermarkMillis[input] = watermarkMillis;
-    try (Closeable ignored = steps[0].scopedMetrics()) {
-      steps[0].onPortWatermark(input, watermarkMillis);
-    }
+    steps[0].inScope(() -> steps[0].onPortWatermark(input, watermarkMillis));
     propagateWatermarks();
   }
 
   @Override
   public Status emit(int maxElements) throws Exception {
     SourceStep source = (SourceStep) steps[0];
-    Status status;
-    try (Closeable ignored = source.scopedMetrics()) {
-      status = source.emit(maxElements);
-    }
+    Status[] status = new Status[1];
+    source.inScope(() -> status[0] = source.emit(maxElements));
     propagateWatermarks();
-    return status;
+    return status[0];
   }
 
   private void propagateWatermarks() throws Exception {
@@ -179,9 +180,8 @@ public final class FusedStageOperator implements SourceOperator {
       }
       if (input > step.inputWatermarkMillis) {
         step.inputWatermarkMillis = input;
-        try (Closeable ignored = step.scopedMetrics()) {
-          step.onInputWatermark(input);
-        }
+        long watermark = input;
+        step.inScope(() -> step.onInputWatermark(watermark));
       }
       step.outputWatermarkMillis = Math.min(step.inputWatermarkMillis, step.holdMillis());
     }
@@ -190,9 +190,7 @@ public final class FusedStageOperator implements SourceOperator {
   @Override
   public void advanceProcessingTime(long nowMillis) throws Exception {
     for (Step step : steps) {
-      try (Closeable ignored = step.scopedMetrics()) {
-        step.onProcessingTime(nowMillis);
-      }
+      step.inScope(() -> step.onProcessingTime(nowMillis));
     }
   }
 
@@ -207,12 +205,15 @@ public final class FusedStageOperator implements SourceOperator {
 
   @Override
   public void finishBundle() throws Exception {
-    for (Step step : steps) {
-      try (Closeable ignored = step.scopedMetrics()) {
-        step.finishBundle();
+    try {
+      for (Step step : steps) {
+        step.inScope(step::finishBundle);
       }
+      propagateWatermarks();
+    } finally {
+      MetricsEnvironment.setCurrentContainer(metricsOutsideBundle);
+      metricsOutsideBundle = null;
     }
-    propagateWatermarks();
   }
 
   @Override

@@ -18,6 +18,7 @@ public abstract class Step {
   private final String name;
   private Receiver[] outputs;
   private MetricsContainerImpl metrics;
+  private MetricsSwitch metricsSwitch;
   private StageRuntime runtime;
   long inputWatermarkMillis = Long.MIN_VALUE;
   long outputWatermarkMillis = Long.MIN_VALUE;
@@ -30,9 +31,14 @@ public abstract class Step {
     return name;
   }
 
-  final void wire(Receiver[] outputs, MetricsContainerImpl metrics, StageRuntime runtime) {
+  final void wire(
+      Receiver[] outputs,
+      MetricsContainerImpl metrics,
+      MetricsSwitch metricsSwitch,
+      StageRuntime runtime) {
     this.outputs = outputs;
     this.metrics = metrics;
+    this.metricsSwitch = metricsSwitch;
     this.runtime = runtime;
   }
 
@@ -48,9 +54,30 @@ public abstract class Step {
     outputs[output].accept(element);
   }
 
-  /** Makes Beam metrics reported by user code land in this step's container. */
-  protected final Closeable scopedMetrics() {
+  /**
+   * Makes Beam metrics reported by user code land in this step's container, outside a bundle
+   * (inside one, the stage's {@link MetricsSwitch} is installed and {@link #processScoped} only
+   * flips it).
+   */
+  final Closeable scopedMetrics() {
     return MetricsEnvironment.scopedMetricsContainer(metrics);
+  }
+
+  /** Runs {@code action} with this step's metrics container current, inside a bundle. */
+  final void inScope(StepAction action) throws Exception {
+    MetricsContainerImpl previous = metricsSwitch.current;
+    metricsSwitch.current = metrics;
+    try {
+      action.run();
+    } finally {
+      metricsSwitch.current = previous;
+    }
+  }
+
+  /** A piece of step work that may throw. */
+  @FunctionalInterface
+  interface StepAction {
+    void run() throws Exception;
   }
 
   /** Called once before the first bundle. */
@@ -83,8 +110,12 @@ public abstract class Step {
   protected void close() throws Exception {}
 
   final void processScoped(int port, WindowedValue<?> element) throws Exception {
-    try (Closeable ignored = scopedMetrics()) {
+    MetricsContainerImpl previous = metricsSwitch.current;
+    metricsSwitch.current = metrics;
+    try {
       process(port, element);
+    } finally {
+      metricsSwitch.current = previous;
     }
   }
 }

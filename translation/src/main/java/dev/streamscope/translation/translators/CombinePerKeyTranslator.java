@@ -4,6 +4,7 @@ import dev.streamscope.translation.StageGraphBuilder.StageInput;
 import dev.streamscope.translation.TranslationContext;
 import dev.streamscope.translation.runtime.steps.GroupByKeyStep;
 import dev.streamscope.translation.runtime.steps.MergeAccumulatorsFn;
+import dev.streamscope.translation.runtime.steps.OnTimeCombineStep;
 import dev.streamscope.translation.runtime.steps.PartialCombineStep;
 import dev.streamscope.vertex.graph.EdgeKind;
 import java.util.List;
@@ -25,7 +26,8 @@ import org.apache.beam.sdk.values.WindowingStrategy;
  * the producer, a shuffle of accumulators by key, and a GroupByKey whose panes merge them. Lifted
  * only where that cannot change the result: a plain CombineFn, no side inputs, non-merging
  * windows, the default trigger and end-of-window timestamps. Otherwise the composite is expanded
- * and its GroupByKey and ParDo translated as usual.
+ * and its GroupByKey and ParDo translated as usual. Without allowed lateness every (key, window)
+ * has exactly one pane, and {@link OnTimeCombineStep} emits it without a ReduceFnRunner.
  */
 public final class CombinePerKeyTranslator {
   private static final int PARTIAL_ENTRIES_MAX = 10_000;
@@ -73,13 +75,16 @@ public final class CombinePerKeyTranslator {
             List.of(partials));
     MergeAccumulatorsFn<Object, Object> mergeFn =
         new MergeAccumulatorsFn<>(combineFn, accumulatorCoder);
+    boolean onlyOnTimePanes = windowing.getAllowedLateness().getMillis() == 0;
     context
         .stages()
         .rooted(
             name,
             context.parallelism(),
             partition ->
-                new GroupByKeyStep<>(
+                onlyOnTimePanes
+                    ? new OnTimeCombineStep<>(name, combineFn, inputCoder.getKeyCoder(), windowing)
+                    : new GroupByKeyStep<>(
                     name,
                     partialCoder,
                     windowing,

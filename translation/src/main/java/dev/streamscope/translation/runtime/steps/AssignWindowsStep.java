@@ -11,39 +11,59 @@ import org.joda.time.Instant;
 /** Beam's Window.Assign: each element gets the windows its WindowFn assigns. */
 public final class AssignWindowsStep<T, W extends BoundedWindow> extends Step {
   private final WindowFn<T, W> windowFn;
+  /** Reused for every element (one thread per step): assignment is on the hot path. */
+  private final ReusableContext context;
 
   public AssignWindowsStep(String name, WindowFn<T, W> windowFn) {
     super(name);
     this.windowFn = windowFn;
+    this.context = new ReusableContext();
+  }
+
+  private final class ReusableContext extends WindowFn<T, W>.AssignContext {
+    T element;
+    Instant timestamp;
+    BoundedWindow window;
+
+    ReusableContext() {
+      windowFn.super();
+    }
+
+    @Override
+    public T element() {
+      return element;
+    }
+
+    @Override
+    public Instant timestamp() {
+      return timestamp;
+    }
+
+    @Override
+    public BoundedWindow window() {
+      return window;
+    }
   }
 
   @Override
   @SuppressWarnings("unchecked")
   protected void process(int port, WindowedValue<?> element) throws Exception {
     WindowedValue<T> input = (WindowedValue<T>) element;
-    for (WindowedValue<T> single : input.explodeWindows()) {
-      Collection<W> windows =
-          windowFn.assignWindows(
-              windowFn.new AssignContext() {
-                @Override
-                public T element() {
-                  return single.getValue();
-                }
-
-                @Override
-                public Instant timestamp() {
-                  return single.getTimestamp();
-                }
-
-                @Override
-                public BoundedWindow window() {
-                  return single.getWindows().iterator().next();
-                }
-              });
-      output(
-          0,
-          WindowedValues.of(
-              single.getValue(), single.getTimestamp(), windows, single.getPaneInfo()));
+    if (input.getWindows().size() == 1) {
+      assign(input, input.getWindows().iterator().next());
+    } else {
+      for (WindowedValue<T> single : input.explodeWindows()) {
+        assign(single, single.getWindows().iterator().next());
+      }
     }
+  }
+
+  private void assign(WindowedValue<T> single, BoundedWindow window) throws Exception {
+    context.element = single.getValue();
+    context.timestamp = single.getTimestamp();
+    context.window = window;
+    Collection<W> windows = windowFn.assignWindows(context);
+    output(
+        0, WindowedValues.of(single.getValue(), single.getTimestamp(), windows, single.getPaneInfo()));
   }
 }

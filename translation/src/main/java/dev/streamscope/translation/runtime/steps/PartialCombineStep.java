@@ -21,8 +21,6 @@ import org.apache.beam.sdk.values.WindowedValues;
  * follows first-seen order, a function of the input alone.
  */
 public final class PartialCombineStep<K, InputT, AccumT> extends Step {
-  private record Slot(ByteKey key, BoundedWindow window) {}
-
   private static final class Entry<K, AccumT> {
     final K key;
     final BoundedWindow window;
@@ -38,7 +36,11 @@ public final class PartialCombineStep<K, InputT, AccumT> extends Step {
   private final CombineFn<InputT, AccumT, ?> combineFn;
   private final Coder<K> keyCoder;
   private final int entriesMax;
-  private final Map<Slot, Entry<K, AccumT>> entries = new LinkedHashMap<>();
+  /** Per window (first-seen order), per structural key (first-seen order). */
+  private final Map<BoundedWindow, Map<Object, Entry<K, AccumT>>> entries = new LinkedHashMap<>();
+  private int entryCount;
+  private BoundedWindow lastWindow;
+  private Map<Object, Entry<K, AccumT>> lastWindowEntries;
   private long holdMillis = Long.MAX_VALUE;
 
   public PartialCombineStep(
@@ -53,20 +55,40 @@ public final class PartialCombineStep<K, InputT, AccumT> extends Step {
   @SuppressWarnings("unchecked")
   protected void process(int port, WindowedValue<?> element) throws Exception {
     KV<K, InputT> kv = (KV<K, InputT>) element.getValue();
-    ByteKey key = new ByteKey(CoderUtils.encodeToByteArray(keyCoder, kv.getKey()));
+    // Beam groups by encoded key; where the coder agrees with equals() the key itself will do.
+    Object key =
+        keyCoder.consistentWithEquals()
+            ? kv.getKey()
+            : new ByteKey(CoderUtils.encodeToByteArray(keyCoder, kv.getKey()));
     for (BoundedWindow window : element.getWindows()) {
-      Slot slot = new Slot(key, window);
-      Entry<K, AccumT> entry = entries.get(slot);
+      Map<Object, Entry<K, AccumT>> windowEntries = entriesOf(window);
+      Entry<K, AccumT> entry = windowEntries.get(key);
       if (entry == null) {
         entry = new Entry<>(kv.getKey(), window, combineFn.createAccumulator());
-        entries.put(slot, entry);
-        holdMillis = Math.min(holdMillis, window.maxTimestamp().getMillis());
+        windowEntries.put(key, entry);
+        entryCount++;
       }
       entry.accumulator = combineFn.addInput(entry.accumulator, kv.getValue());
     }
-    if (entries.size() >= entriesMax) {
+    if (entryCount >= entriesMax) {
       flush();
     }
+  }
+
+  /** Consecutive elements mostly share a window: remember the last one's map. */
+  private Map<Object, Entry<K, AccumT>> entriesOf(BoundedWindow window) {
+    if (window.equals(lastWindow)) {
+      return lastWindowEntries;
+    }
+    Map<Object, Entry<K, AccumT>> windowEntries = entries.get(window);
+    if (windowEntries == null) {
+      windowEntries = new LinkedHashMap<>();
+      entries.put(window, windowEntries);
+      holdMillis = Math.min(holdMillis, window.maxTimestamp().getMillis());
+    }
+    lastWindow = window;
+    lastWindowEntries = windowEntries;
+    return windowEntries;
   }
 
   @Override
@@ -80,16 +102,21 @@ public final class PartialCombineStep<K, InputT, AccumT> extends Step {
   }
 
   private void flush() throws Exception {
-    for (Entry<K, AccumT> entry : entries.values()) {
-      output(
-          0,
-          WindowedValues.of(
-              KV.of(entry.key, entry.accumulator),
-              entry.window.maxTimestamp(),
-              entry.window,
-              PaneInfo.NO_FIRING));
+    for (Map<Object, Entry<K, AccumT>> windowEntries : entries.values()) {
+      for (Entry<K, AccumT> entry : windowEntries.values()) {
+        output(
+            0,
+            WindowedValues.of(
+                KV.of(entry.key, entry.accumulator),
+                entry.window.maxTimestamp(),
+                entry.window,
+                PaneInfo.NO_FIRING));
+      }
     }
     entries.clear();
+    entryCount = 0;
+    lastWindow = null;
+    lastWindowEntries = null;
     holdMillis = Long.MAX_VALUE;
   }
 }
