@@ -85,7 +85,11 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
                 .setBlockedThreadCheckInterval(60_000));
     RStreamStore streams = new InMemoryRStreamStore();
     VertexConfig config =
-        new VertexConfig(options.getMaxBundleSize(), options.getStreamBufferBytesMax(), 20);
+        new VertexConfig(
+            options.getMaxBundleSize(),
+            VertexConfig.defaults().turnEventsMax(),
+            options.getStreamBufferBytesMax(),
+            VertexConfig.defaults().idlePollMs());
     Job job = Job.start(translated.graph(), streams, new VertxVertexLauncher(vertx), config);
     return new StreamScopePipelineResult(job, translated, vertx, streams);
   }

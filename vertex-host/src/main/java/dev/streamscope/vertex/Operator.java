@@ -10,7 +10,20 @@ public interface Operator {
   /** Called once, before anything else. */
   void open(OperatorContext context) throws Exception;
 
-  /** Starts a bundle: the elements and watermarks until {@link #finishBundle()}. */
+  /**
+   * The vertex's thread starts a turn: every other call below happens between this and {@link
+   * #endTurn()}, on the same thread. A bundle may span several turns (and threads), so
+   * thread-bound context belongs here, not in {@link #startBundle()}.
+   */
+  default void beginTurn() {}
+
+  default void endTurn() {}
+
+  /**
+   * Starts a bundle: the elements and watermarks until {@link #finishBundle()}. A bundle is one
+   * input epoch (events up to and including a punctuation), so bundle boundaries, and what a
+   * DoFn emits at them, depend on stream content only.
+   */
   void startBundle() throws Exception;
 
   /** One data element of logical input {@code input}. */

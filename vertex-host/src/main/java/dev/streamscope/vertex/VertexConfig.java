@@ -3,23 +3,33 @@ package dev.streamscope.vertex;
 /**
  * Knobs of the vertex host.
  *
- * @param bundleElementsMax elements a source emits per bundle (one epoch), and events a vertex
- *     consumes per turn before it yields its thread
+ * @param sourceBundleElementsMax elements a source emits per bundle; each bundle is one epoch of
+ *     its output streams, so this shapes stream content (and must stay the same on replay)
+ * @param turnEventsMax input events a vertex consumes per turn before it yields its thread; only
+ *     a fairness knob: output content never depends on it
  * @param streamBufferBytesMax unreleased bytes on an output stream past which a source waits
  * @param idlePollMs how long an idle source waits before it polls again
  */
-public record VertexConfig(int bundleElementsMax, long streamBufferBytesMax, long idlePollMs) {
+public record VertexConfig(
+    int sourceBundleElementsMax, int turnEventsMax, long streamBufferBytesMax, long idlePollMs) {
   public VertexConfig {
-    if (bundleElementsMax < 1) {
-      throw new IllegalArgumentException("bundleElementsMax must be >= 1, was " + bundleElementsMax);
+    if (sourceBundleElementsMax < 1) {
+      throw new IllegalArgumentException(
+          "sourceBundleElementsMax must be >= 1, was " + sourceBundleElementsMax);
+    }
+    if (turnEventsMax < 1) {
+      throw new IllegalArgumentException("turnEventsMax must be >= 1, was " + turnEventsMax);
     }
     if (streamBufferBytesMax < 1) {
       throw new IllegalArgumentException(
           "streamBufferBytesMax must be >= 1, was " + streamBufferBytesMax);
     }
+    if (idlePollMs < 1) {
+      throw new IllegalArgumentException("idlePollMs must be >= 1, was " + idlePollMs);
+    }
   }
 
   public static VertexConfig defaults() {
-    return new VertexConfig(1_000, 32L << 20, 20);
+    return new VertexConfig(1_000, 4_096, 32L << 20, 20);
   }
 }

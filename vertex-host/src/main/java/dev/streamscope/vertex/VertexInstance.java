@@ -12,8 +12,10 @@ import java.util.function.BiConsumer;
  * its output rStreams through an {@link OutputRouter}.
  *
  * <p>Everything runs on the vertex's {@link VertexExecutor}, a turn at a time: a turn consumes at
- * most {@code bundleElementsMax} input events (one bundle), publishes its outputs, and yields. A
- * vertex with nothing to read sleeps until an input stream publishes.
+ * most {@code turnEventsMax} input events, publishes its outputs, and yields. A vertex with
+ * nothing to read sleeps until an input stream publishes. Bundles and output punctuation follow
+ * input epochs, not turns, so what a vertex writes is a function of what it read: the same
+ * whatever the scheduling (the simulator checks this).
  *
  * <p>Watermarks: input watermark of a logical input = min over its channels' last punctuation;
  * output watermark = what the operator reports (input watermark held back by its state), written
@@ -37,6 +39,7 @@ final class VertexInstance implements OperatorContext {
   private VertexState state = VertexState.CREATED;
   private long processingTimerAtMillis = Long.MAX_VALUE;
   private long processingTimerId = -1;
+  private boolean inBundle;
 
   VertexInstance(
       String stageId,
@@ -105,6 +108,7 @@ final class VertexInstance implements OperatorContext {
     if (state != VertexState.RUNNING) {
       return;
     }
+    operator.beginTurn();
     try {
       // A stage without inputs is a source; its operator must be a SourceOperator.
       boolean more =
@@ -117,14 +121,19 @@ final class VertexInstance implements OperatorContext {
       }
     } catch (Throwable t) {
       fail(t);
+    } finally {
+      operator.endTurn();
     }
   }
 
-  /** Returns true if more input is ready now. */
+  /**
+   * Consumes up to {@code turnEventsMax} input events. A bundle is one input epoch: it starts with
+   * the epoch's first event and finishes with its punctuation, when the outputs get theirs; an
+   * epoch may span turns. Returns true if more input is ready now.
+   */
   private boolean consumerTurn() throws Exception {
-    boolean inBundle = false;
     int consumed = 0;
-    while (consumed < config.bundleElementsMax()) {
+    while (consumed < config.turnEventsMax()) {
       StreamEvent event = inputs.next();
       if (event == null) {
         break;
@@ -137,24 +146,25 @@ final class VertexInstance implements OperatorContext {
       int input = inputs.lastChannel().input;
       if (event.isData()) {
         operator.processElement(input, event.payload());
-      } else {
-        long watermark = inputs.inputWatermark(input);
-        if (watermark > inputWatermarkMillis[input]) {
-          inputWatermarkMillis[input] = watermark;
-          operator.advanceWatermark(input, watermark);
-        }
+        continue;
+      }
+      long watermark = inputs.inputWatermark(input);
+      if (watermark > inputWatermarkMillis[input]) {
+        inputWatermarkMillis[input] = watermark;
+        operator.advanceWatermark(input, watermark);
+      }
+      operator.finishBundle();
+      inBundle = false;
+      punctuate();
+      if (inputs.allEnded()) {
+        inputs.releaseConsumed();
+        finish();
+        return false;
       }
     }
-    if (inBundle) {
-      operator.finishBundle();
-      punctuateAndPublish();
-      inputs.releaseConsumed();
-    }
-    if (inputs.allEnded()) {
-      finish();
-      return false;
-    }
-    return consumed == config.bundleElementsMax();
+    outputs.publish();
+    inputs.releaseConsumed();
+    return consumed == config.turnEventsMax();
   }
 
   /** Returns true if the source has more ready now. */
@@ -163,9 +173,10 @@ final class VertexInstance implements OperatorContext {
       return false; // A reader releasing bytes wakes us up.
     }
     source.startBundle();
-    SourceOperator.Status status = source.emit(config.bundleElementsMax());
+    SourceOperator.Status status = source.emit(config.sourceBundleElementsMax());
     source.finishBundle();
-    punctuateAndPublish();
+    punctuate();
+    outputs.publish();
     switch (status) {
       case DONE:
         finish();
@@ -178,11 +189,10 @@ final class VertexInstance implements OperatorContext {
     }
   }
 
-  private void punctuateAndPublish() {
+  private void punctuate() {
     for (int o = 0; o < outputs.outputCount(); o++) {
       outputs.punctuate(o, operator.outputWatermark(o));
     }
-    outputs.publish();
   }
 
   private void scheduleProcessingTimer() {
@@ -204,14 +214,23 @@ final class VertexInstance implements OperatorContext {
     if (state != VertexState.RUNNING) {
       return;
     }
+    operator.beginTurn();
     try {
-      operator.startBundle();
-      operator.advanceProcessingTime(clock.nowMillis());
-      operator.finishBundle();
-      punctuateAndPublish();
+      // Inside an open bundle the timers fire as part of it; else in a bundle of their own.
+      if (inBundle) {
+        operator.advanceProcessingTime(clock.nowMillis());
+      } else {
+        operator.startBundle();
+        operator.advanceProcessingTime(clock.nowMillis());
+        operator.finishBundle();
+        punctuate();
+      }
+      outputs.publish();
       scheduleProcessingTimer();
     } catch (Throwable t) {
       fail(t);
+    } finally {
+      operator.endTurn();
     }
   }
 

@@ -145,7 +145,7 @@ class JobTest {
             graph,
             new InMemoryRStreamStore(),
             new VertxVertexLauncher(vertx),
-            new VertexConfig(bundleElementsMax, 1 << 20, 5));
+            new VertexConfig(bundleElementsMax, 64, 1 << 20, 5));
     try {
       job.completion().get(60, TimeUnit.SECONDS);
     } finally {
@@ -180,6 +180,122 @@ class JobTest {
       assertEquals(first, run(-1, 16), "interleaving differed on attempt " + attempt);
     }
     assertNotEquals(first, run(-1, 17), "a different epoch size must change the interleaving");
+  }
+
+  /** Forwards every element (key hash = value) and emits a marker at each bundle end. */
+  private static final class BundleMarker implements Operator {
+    private OperatorContext context;
+    private int inBundle;
+
+    @Override
+    public void open(OperatorContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public void startBundle() {
+      inBundle = 0;
+    }
+
+    @Override
+    public void processElement(int input, byte[] payload) {
+      inBundle++;
+      context.emit(0, ByteBuffer.wrap(payload).getInt(), payload);
+    }
+
+    @Override
+    public void advanceWatermark(int input, long watermarkMillis) {}
+
+    @Override
+    public void finishBundle() {
+      int marker = -1_000_000 - inBundle;
+      context.emit(0, marker, ByteBuffer.allocate(4).putInt(marker).array());
+    }
+
+    @Override
+    public long outputWatermark(int output) {
+      return Long.MIN_VALUE;
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /** Logs every event written to every stream, in write order. */
+  private static final class RecordingStore implements dev.streamscope.rstream.RStreamStore {
+    final Map<String, List<String>> written = new ConcurrentHashMap<>();
+    private final InMemoryRStreamStore delegate = new InMemoryRStreamStore();
+
+    @Override
+    public dev.streamscope.rstream.RStream open(String streamId, String producer) {
+      dev.streamscope.rstream.RStream stream = delegate.open(streamId, producer);
+      List<String> log = written.computeIfAbsent(streamId, id -> Collections.synchronizedList(new ArrayList<>()));
+      return (dev.streamscope.rstream.RStream)
+          java.lang.reflect.Proxy.newProxyInstance(
+              getClass().getClassLoader(),
+              new Class<?>[] {dev.streamscope.rstream.RStream.class},
+              (proxy, method, args) -> {
+                if (method.getName().equals("write")) {
+                  dev.streamscope.rstream.StreamEvent event = (dev.streamscope.rstream.StreamEvent) args[0];
+                  log.add(event.seq() + ":" + event.kind() + ":"
+                      + (event.isData() ? ByteBuffer.wrap(event.payload()).getInt() : event.watermarkMillis()));
+                }
+                try {
+                  return method.invoke(stream, args);
+                } catch (java.lang.reflect.InvocationTargetException e) {
+                  throw e.getCause();
+                }
+              });
+    }
+
+    @Override
+    public void close() {
+      delegate.close();
+    }
+  }
+
+  private Map<String, List<String>> streamsWritten(int turnEventsMax) throws Exception {
+    JobGraph graph =
+        new JobGraph()
+            .add(new StageSpec("evens", 2, List.of(), 1, p -> new RangeSource(2 * p, 3_000, 4)))
+            .add(new StageSpec("odds", 1, List.of(), 1, p -> new RangeSource(1, 3_000, 2)))
+            .add(
+                new StageSpec(
+                    "mark",
+                    3,
+                    List.of(
+                        new InputSpec("evens", 0, EdgeKind.HASH),
+                        new InputSpec("odds", 0, EdgeKind.HASH)),
+                    1,
+                    p -> new BundleMarker()))
+            .add(
+                new StageSpec(
+                    "sink",
+                    2,
+                    List.of(new InputSpec("mark", 0, EdgeKind.HASH)),
+                    0,
+                    p -> new Recorder(Collections.synchronizedList(new ArrayList<>()), -1)));
+    RecordingStore store = new RecordingStore();
+    Job job =
+        Job.start(graph, store, new VertxVertexLauncher(vertx), new VertexConfig(50, turnEventsMax, 1 << 20, 5));
+    try {
+      job.completion().get(60, TimeUnit.SECONDS);
+    } finally {
+      job.stop().get(30, TimeUnit.SECONDS);
+    }
+    return store.written;
+  }
+
+  @Test
+  void whatAVertexWritesDoesNotDependOnTurnsOrScheduling() throws Exception {
+    Map<String, List<String>> reference = streamsWritten(4_096);
+    assertEquals(2 * 3 + 3 + 3 * 2, reference.size(), reference.keySet().toString());
+    assertTrue(
+        reference.values().stream().flatMap(List::stream).anyMatch(event -> event.contains(":DATA:-100")),
+        "bundle markers are written");
+    for (int turnEventsMax : new int[] {1, 3, 64}) {
+      assertEquals(reference, streamsWritten(turnEventsMax), "turnEventsMax=" + turnEventsMax);
+    }
   }
 
   @Test

@@ -30,7 +30,7 @@ public final class FusedStageOperator implements SourceOperator {
   private final Step[] steps;
   private final long[] stageInputWatermarkMillis;
   private MetricsSwitch metricsSwitch;
-  private MetricsContainer metricsOutsideBundle;
+  private MetricsContainer metricsOutsideTurn;
   private OperatorContext context;
 
   public FusedStageOperator(
@@ -129,10 +129,20 @@ public final class FusedStageOperator implements SourceOperator {
     };
   }
 
-  /** Installs the stage's metrics switch on this thread until {@link #finishBundle()}. */
+  /** Installs the stage's metrics switch on this thread for the turn. */
+  @Override
+  public void beginTurn() {
+    metricsOutsideTurn = MetricsEnvironment.setCurrentContainer(metricsSwitch);
+  }
+
+  @Override
+  public void endTurn() {
+    MetricsEnvironment.setCurrentContainer(metricsOutsideTurn);
+    metricsOutsideTurn = null;
+  }
+
   @Override
   public void startBundle() throws Exception {
-    metricsOutsideBundle = MetricsEnvironment.setCurrentContainer(metricsSwitch);
     for (Step step : steps) {
       step.inScope(step::startBundle);
     }
@@ -205,15 +215,10 @@ public final class FusedStageOperator implements SourceOperator {
 
   @Override
   public void finishBundle() throws Exception {
-    try {
-      for (Step step : steps) {
-        step.inScope(step::finishBundle);
-      }
-      propagateWatermarks();
-    } finally {
-      MetricsEnvironment.setCurrentContainer(metricsOutsideBundle);
-      metricsOutsideBundle = null;
+    for (Step step : steps) {
+      step.inScope(step::finishBundle);
     }
+    propagateWatermarks();
   }
 
   @Override

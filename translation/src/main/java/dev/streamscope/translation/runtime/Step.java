@@ -55,7 +55,7 @@ public abstract class Step {
   }
 
   /**
-   * Makes Beam metrics reported by user code land in this step's container, outside a bundle
+   * Makes Beam metrics reported by user code land in this step's container, outside a turn
    * (inside one, the stage's {@link MetricsSwitch} is installed and {@link #processScoped} only
    * flips it).
    */
@@ -63,7 +63,7 @@ public abstract class Step {
     return MetricsEnvironment.scopedMetricsContainer(metrics);
   }
 
-  /** Runs {@code action} with this step's metrics container current, inside a bundle. */
+  /** Runs {@code action} with this step's metrics container current, inside a turn. */
   final void inScope(StepAction action) throws Exception {
     MetricsContainerImpl previous = metricsSwitch.current;
     metricsSwitch.current = metrics;
