@@ -107,7 +107,6 @@ public final class Job {
         new InputMerger(channels, stage.inputs().size()),
         new OutputRouter(targets, partition),
         config,
-        launcher.clock(),
         this::onVertexDone);
   }
 

@@ -1,7 +1,6 @@
 package dev.streamscope.vertex;
 
 import dev.streamscope.rstream.StreamEvent;
-import dev.streamscope.vertex.seams.Clock;
 import dev.streamscope.vertex.seams.VertexExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
@@ -30,7 +29,6 @@ final class VertexInstance implements OperatorContext {
   private final InputMerger inputs;
   private final OutputRouter outputs;
   private final VertexConfig config;
-  private final Clock clock;
   private final BiConsumer<VertexInstance, Throwable> onDone;
   private final AtomicBoolean turnScheduled = new AtomicBoolean();
   private final long[] inputWatermarkMillis;
@@ -49,7 +47,6 @@ final class VertexInstance implements OperatorContext {
       InputMerger inputs,
       OutputRouter outputs,
       VertexConfig config,
-      Clock clock,
       BiConsumer<VertexInstance, Throwable> onDone) {
     this.vertexId = stageId + "#" + partition;
     this.stageId = stageId;
@@ -59,7 +56,6 @@ final class VertexInstance implements OperatorContext {
     this.inputs = inputs;
     this.outputs = outputs;
     this.config = config;
-    this.clock = clock;
     this.onDone = onDone;
     this.inputWatermarkMillis = new long[inputs.inputCount()];
     java.util.Arrays.fill(inputWatermarkMillis, Long.MIN_VALUE);
@@ -205,7 +201,7 @@ final class VertexInstance implements OperatorContext {
     }
     processingTimerAtMillis = at;
     processingTimerId =
-        executor.setTimer(Math.max(1, at - clock.nowMillis()), this::onProcessingTimer);
+        executor.setTimer(Math.max(1, at - executor.nowMillis()), this::onProcessingTimer);
   }
 
   private void onProcessingTimer() {
@@ -218,10 +214,10 @@ final class VertexInstance implements OperatorContext {
     try {
       // Inside an open bundle the timers fire as part of it; else in a bundle of their own.
       if (inBundle) {
-        operator.advanceProcessingTime(clock.nowMillis());
+        operator.advanceProcessingTime(executor.nowMillis());
       } else {
         operator.startBundle();
-        operator.advanceProcessingTime(clock.nowMillis());
+        operator.advanceProcessingTime(executor.nowMillis());
         operator.finishBundle();
         punctuate();
       }
@@ -281,7 +277,7 @@ final class VertexInstance implements OperatorContext {
 
   @Override
   public long nowMillis() {
-    return clock.nowMillis();
+    return executor.nowMillis();
   }
 
   @Override

@@ -9,6 +9,9 @@ import java.util.concurrent.CompletionStage;
  * its discrete-event loop.
  */
 public interface VertexExecutor {
+  /** Processing time as this vertex sees it (workers' clocks may disagree). */
+  long nowMillis();
+
   /** Runs {@code task} later on this vertex's thread. May be called from any thread. */
   void execute(Runnable task);
 

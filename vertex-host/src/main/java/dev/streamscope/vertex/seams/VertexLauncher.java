@@ -19,6 +19,4 @@ public interface VertexLauncher {
    * thread) with it.
    */
   CompletionStage<Launched> launch(String vertexId, Function<VertexExecutor, Runnable> start);
-
-  Clock clock();
 }

@@ -35,11 +35,6 @@ public final class VertxVertexLauncher implements VertexLauncher {
         .toCompletionStage();
   }
 
-  @Override
-  public Clock clock() {
-    return Clock.SYSTEM;
-  }
-
   private static final class VertexVerticle extends VerticleBase {
     private final Function<VertexExecutor, Runnable> start;
 
@@ -60,6 +55,11 @@ public final class VertxVertexLauncher implements VertexLauncher {
 
     ContextExecutor(Context context) {
       this.context = context;
+    }
+
+    @Override
+    public long nowMillis() {
+      return Clock.SYSTEM.nowMillis();
     }
 
     @Override

@@ -1,0 +1,19 @@
+package dev.streamscope.simulator;
+
+import java.util.Map;
+
+/**
+ * What one simulated run did: how it ended, when (virtual time), and what it wrote.
+ *
+ * @param failure the job's failure, or null if it finished
+ * @param finished true if the job finished within the virtual time bound
+ */
+public record RunRecord(
+    long seed,
+    boolean finished,
+    Throwable failure,
+    long virtualMillis,
+    long wallMillis,
+    long tasks,
+    long traceHash,
+    Map<String, StreamLog> streams) {}

@@ -1,0 +1,135 @@
+package dev.streamscope.simulator;
+
+import dev.streamscope.vertex.seams.VertexExecutor;
+import dev.streamscope.vertex.seams.VertexLauncher;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
+/**
+ * Places vertices on the {@link SimulationLoop}: the simulated twin of the Vert.x launcher. Each
+ * vertex gets an executor whose tasks keep their submission order (like a Vert.x context), with
+ * the delays, skew and I/O latency the enabled {@link Faults} ask for.
+ */
+final class SimulatedLauncher implements VertexLauncher {
+  /** Fault knobs; a disabled fault contributes nothing. */
+  record Knobs(
+      Set<Faults> faults,
+      long jitterMsMax,
+      long stragglerDelayMs,
+      long clockSkewMsMax,
+      long ioLatencyMsMax) {
+    static Knobs defaults(Set<Faults> faults) {
+      return new Knobs(faults, 5, 50, 10_000, 20);
+    }
+  }
+
+  private final SimulationLoop loop;
+  private final Knobs knobs;
+  private final String stragglerVertex;
+  private long launched;
+
+  SimulatedLauncher(SimulationLoop loop, Knobs knobs, String stragglerVertex) {
+    this.loop = loop;
+    this.knobs = knobs;
+    this.stragglerVertex = stragglerVertex;
+  }
+
+  @Override
+  public CompletionStage<Launched> launch(String vertexId, Function<VertexExecutor, Runnable> start) {
+    SimExecutor executor = new SimExecutor(vertexId);
+    launched++;
+    executor.execute(start.apply(executor));
+    return CompletableFuture.completedFuture(
+        () -> {
+          executor.stopped = true;
+          return CompletableFuture.completedFuture(null);
+        });
+  }
+
+  long launchedVertices() {
+    return launched;
+  }
+
+  private boolean enabled(Faults fault) {
+    return knobs.faults().contains(fault);
+  }
+
+  private final class SimExecutor implements VertexExecutor {
+    private final String vertexId;
+    private final long clockOffsetMs;
+    private final Set<Long> cancelledTimers = new HashSet<>();
+    private long lastTaskAtMillis;
+    private long nextTimerId;
+    boolean stopped;
+
+    SimExecutor(String vertexId) {
+      this.vertexId = vertexId;
+      this.clockOffsetMs =
+          enabled(Faults.CLOCK_SKEW)
+              ? loop.random().nextLong(-knobs.clockSkewMsMax(), knobs.clockSkewMsMax() + 1)
+              : 0;
+    }
+
+    private long delayMs() {
+      long delay = enabled(Faults.JITTER) ? loop.random().nextLong(knobs.jitterMsMax() + 1) : 0;
+      if (enabled(Faults.STRAGGLER) && vertexId.equals(stragglerVertex)) {
+        delay += knobs.stragglerDelayMs();
+      }
+      return delay;
+    }
+
+    @Override
+    public long nowMillis() {
+      return loop.nowMillis() + clockOffsetMs;
+    }
+
+    @Override
+    public void execute(Runnable task) {
+      // FIFO per vertex, like a Vert.x context: never before the previous task.
+      long at = Math.max(loop.nowMillis() + delayMs(), lastTaskAtMillis);
+      lastTaskAtMillis = at;
+      loop.at(at, vertexId, () -> {
+        if (!stopped) {
+          task.run();
+        }
+      });
+    }
+
+    @Override
+    public long setTimer(long delayMs, Runnable task) {
+      long id = nextTimerId++;
+      loop.at(loop.nowMillis() + Math.max(1, delayMs) + delayMs(), vertexId + "/timer", () -> {
+        if (!stopped && !cancelledTimers.remove(id)) {
+          task.run();
+        }
+      });
+      return id;
+    }
+
+    @Override
+    public void cancelTimer(long timerId) {
+      cancelledTimers.add(timerId);
+    }
+
+    @Override
+    public <T> CompletionStage<T> executeBlocking(Callable<T> task) {
+      CompletableFuture<T> result = new CompletableFuture<>();
+      long latency = enabled(Faults.SLOW_DISK) ? loop.random().nextLong(knobs.ioLatencyMsMax() + 1) : 0;
+      loop.at(loop.nowMillis() + latency, vertexId + "/io", () -> {
+        T value;
+        try {
+          value = task.call();
+        } catch (Throwable t) {
+          execute(() -> result.completeExceptionally(t));
+          return;
+        }
+        execute(() -> result.complete(value));
+      });
+      return result;
+    }
+  }
+}

@@ -1,0 +1,39 @@
+package dev.streamscope.simulator;
+
+import dev.streamscope.runner.StreamScopePipelineOptions;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+
+/** Options of {@code --runner=StreamScopeSimulation}. */
+public interface StreamScopeSimulationOptions extends StreamScopePipelineOptions {
+  @Description("Number of seeds to simulate (seeds firstSeed .. firstSeed + seeds - 1).")
+  @Default.Integer(8)
+  int getSeeds();
+
+  void setSeeds(int seeds);
+
+  @Description("First seed of the range that --seeds runs.")
+  @Default.Long(1L)
+  long getFirstSeed();
+
+  void setFirstSeed(long firstSeed);
+
+  @Description("Replay exactly this seed (overrides --seeds), e.g. one a failing run printed.")
+  Long getSeed();
+
+  void setSeed(Long seed);
+
+  @Description(
+      "Faults to inject: all, none, or a comma list of jitter, straggler, clock-skew, slow-disk."
+          + " Each seed switches on a seeded subset of them.")
+  @Default.String("all")
+  String getFaults();
+
+  void setFaults(String faults);
+
+  @Description("Virtual time a run may take before liveness fails it, in milliseconds.")
+  @Default.Long(3_600_000L)
+  long getSimulationTimeLimitMs();
+
+  void setSimulationTimeLimitMs(long simulationTimeLimitMs);
+}
