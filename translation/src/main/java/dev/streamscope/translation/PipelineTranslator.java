@@ -1,5 +1,6 @@
 package dev.streamscope.translation;
 
+import dev.streamscope.translation.overrides.DeterministicShardingOverride;
 import dev.streamscope.translation.translators.AssignWindowsTranslator;
 import dev.streamscope.translation.translators.CombinePerKeyTranslator;
 import dev.streamscope.translation.translators.CreateViewTranslator;
@@ -8,7 +9,9 @@ import dev.streamscope.translation.translators.GroupByKeyTranslator;
 import dev.streamscope.translation.translators.ImpulseTranslator;
 import dev.streamscope.translation.translators.ParDoTranslator;
 import dev.streamscope.translation.translators.ReadTranslator;
+import dev.streamscope.translation.translators.ReshuffleTranslator;
 import dev.streamscope.translation.translators.TestStreamTranslator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
@@ -43,11 +46,17 @@ public final class PipelineTranslator {
       throw new IllegalArgumentException("parallelism must be >= 1, was " + parallelism);
     }
     SplittableParDo.convertReadBasedSplittableDoFnsToPrimitiveReads(pipeline);
+    pipeline.replaceAll(List.of(DeterministicShardingOverride.override()));
     StageGraphBuilder stages = new StageGraphBuilder();
     pipeline.traverseTopologically(
         new Pipeline.PipelineVisitor.Defaults() {
           @Override
           public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
+            if (!node.isRootNode() && ReshuffleTranslator.isReshuffle(node)) {
+              ReshuffleTranslator.translate(
+                  new TranslationContext(pipeline, node, pipeline.getOptions(), parallelism, stages));
+              return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
+            }
             if (!node.isRootNode()
                 && CombinePerKeyTranslator.isCombinePerKey(node)
                 && CombinePerKeyTranslator.tryTranslate(
