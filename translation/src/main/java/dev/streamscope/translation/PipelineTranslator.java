@@ -2,6 +2,7 @@ package dev.streamscope.translation;
 
 import dev.streamscope.translation.overrides.DeterministicShardingOverride;
 import dev.streamscope.translation.translators.AssignWindowsTranslator;
+import dev.streamscope.translation.translators.BoundedUnboundedReadTranslator;
 import dev.streamscope.translation.translators.CombinePerKeyTranslator;
 import dev.streamscope.translation.translators.CreateViewTranslator;
 import dev.streamscope.translation.translators.FlattenTranslator;
@@ -52,6 +53,9 @@ public final class PipelineTranslator {
         new Pipeline.PipelineVisitor.Defaults() {
           @Override
           public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
+            if (!node.isRootNode() && tryBoundedUnboundedRead(node)) {
+              return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
+            }
             if (!node.isRootNode() && ReshuffleTranslator.isReshuffle(node)) {
               ReshuffleTranslator.translate(
                   new TranslationContext(pipeline, node, pipeline.getOptions(), parallelism, stages));
@@ -65,6 +69,16 @@ public final class PipelineTranslator {
               return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
             }
             return CompositeBehavior.ENTER_TRANSFORM;
+          }
+
+          private boolean tryBoundedUnboundedRead(TransformHierarchy.Node node) {
+            try {
+              return BoundedUnboundedReadTranslator.tryTranslate(
+                  new TranslationContext(pipeline, node, pipeline.getOptions(), parallelism, stages));
+            } catch (Exception e) {
+              throw new IllegalStateException(
+                  "Failed to translate step '" + node.getFullName() + "': " + e, e);
+            }
           }
 
           @Override
