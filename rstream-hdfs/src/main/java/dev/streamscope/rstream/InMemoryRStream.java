@@ -19,6 +19,7 @@ public final class InMemoryRStream implements RStream {
 
   private final String id;
   private final String producer;
+  private final boolean retainReleased;
   private final ConcurrentHashMap<Long, StreamEvent[]> chunks = new ConcurrentHashMap<>();
   private final List<Runnable> publishListeners = new CopyOnWriteArrayList<>();
   private final List<Runnable> releaseListeners = new CopyOnWriteArrayList<>();
@@ -40,8 +41,17 @@ public final class InMemoryRStream implements RStream {
   private volatile long releasedSeqVisible;
 
   public InMemoryRStream(String id, String producer) {
+    this(id, producer, false);
+  }
+
+  /**
+   * With {@code retainReleased}, released events still count as consumed for back-pressure but
+   * stay readable, so a restarted reader can read its input again from the start (recompute).
+   */
+  public InMemoryRStream(String id, String producer, boolean retainReleased) {
     this.id = id;
     this.producer = producer;
+    this.retainReleased = retainReleased;
   }
 
   @Override
@@ -72,7 +82,7 @@ public final class InMemoryRStream implements RStream {
   }
 
   private void checkSameAsExisting(StreamEvent event) {
-    if (event.seq() < releasedSeqVisible) {
+    if (event.seq() < releasedSeqVisible && !retainReleased) {
       return; // Released: the reader is past it, so the duplicate is absorbed without a check.
     }
     StreamEvent[] chunk = chunks.get(event.seq() >>> CHUNK_SHIFT);
@@ -109,7 +119,7 @@ public final class InMemoryRStream implements RStream {
     if (seq >= publishedSeq) {
       return null;
     }
-    if (seq < releasedSeq) {
+    if (seq < releasedSeq && !retainReleased) {
       throw new IllegalStateException(
           "rStream " + id + ": seq " + seq + " was released (released below " + releasedSeq + ")");
     }
@@ -132,12 +142,14 @@ public final class InMemoryRStream implements RStream {
       StreamEvent[] chunk = chunks.get(s >>> CHUNK_SHIFT);
       bytes += chunk[(int) (s & CHUNK_MASK)].sizeBytes();
     }
-    for (long chunkIndex = releasedSeq >>> CHUNK_SHIFT; chunkIndex < upTo >>> CHUNK_SHIFT; chunkIndex++) {
-      chunks.remove(chunkIndex);
-    }
-    if (readChunkIndex < upTo >>> CHUNK_SHIFT) {
-      readChunk = null;
-      readChunkIndex = -1;
+    if (!retainReleased) {
+      for (long chunk = releasedSeq >>> CHUNK_SHIFT; chunk < upTo >>> CHUNK_SHIFT; chunk++) {
+        chunks.remove(chunk);
+      }
+      if (readChunkIndex < upTo >>> CHUNK_SHIFT) {
+        readChunk = null;
+        readChunkIndex = -1;
+      }
     }
     releasedSeq = upTo;
     releasedSeqVisible = upTo;

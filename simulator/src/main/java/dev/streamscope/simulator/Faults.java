@@ -16,7 +16,14 @@ public enum Faults {
   /** Each vertex's clock is offset by up to clockSkewMsMax from virtual time. */
   CLOCK_SKEW,
   /** Blocking I/O (file system calls) takes a random 0..ioLatencyMsMax. */
-  SLOW_DISK;
+  SLOW_DISK,
+  /** A random vertex instance is killed at a random time; the job must recover it. */
+  VERTEX_CRASH,
+  /**
+   * Every vertex instance of one worker is killed at once. Workers are simulated as hosting the
+   * same partition of every stage (worker i runs partition i).
+   */
+  WORKER_CRASH;
 
   /** Parses {@code all} or a comma list such as {@code jitter,clock-skew}. */
   public static Set<Faults> parse(String text) {

@@ -15,7 +15,8 @@ import java.util.TreeMap;
  * recording never falls behind it.
  */
 final class RecordingStreamStore implements RStreamStore {
-  private final InMemoryRStreamStore streams = new InMemoryRStreamStore();
+  /** Retaining: a restarted vertex reads its inputs again from the start (recompute). */
+  private final InMemoryRStreamStore streams = new InMemoryRStreamStore(true);
   private final Map<String, StreamLog> logs = new TreeMap<>();
 
   @Override

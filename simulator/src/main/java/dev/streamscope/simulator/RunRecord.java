@@ -7,6 +7,7 @@ import java.util.Map;
  *
  * @param failure the job's failure, or null if it finished
  * @param finished true if the job finished within the virtual time bound
+ * @param restarts vertex restarts the run needed (crashes recovered)
  */
 public record RunRecord(
     long seed,
@@ -15,5 +16,6 @@ public record RunRecord(
     long virtualMillis,
     long wallMillis,
     long tasks,
+    int restarts,
     long traceHash,
     Map<String, StreamLog> streams) {}

@@ -1,6 +1,7 @@
 package dev.streamscope.simulator;
 
 import dev.streamscope.vertex.Job;
+import dev.streamscope.vertex.RecoveryConfig;
 import dev.streamscope.vertex.VertexConfig;
 import dev.streamscope.vertex.graph.JobGraph;
 import dev.streamscope.vertex.graph.StageSpec;
@@ -16,9 +17,20 @@ import java.util.concurrent.CompletionException;
 public final class Simulation {
   private Simulation() {}
 
-  /** Runs {@code graph} with {@code seed} and {@code faults} for at most {@code virtualMillisMax}. */
+  /** Restarts a run allows per vertex: crashes are injected at most twice per run. */
+  private static final int RESTARTS_MAX = 4;
+
+  /**
+   * Runs {@code graph} with {@code seed} and {@code faults} for at most {@code virtualMillisMax};
+   * crashes fall in the first {@code crashWindowMs} of virtual time.
+   */
   public static RunRecord run(
-      JobGraph graph, long seed, Set<Faults> faults, VertexConfig config, long virtualMillisMax) {
+      JobGraph graph,
+      long seed,
+      Set<Faults> faults,
+      VertexConfig config,
+      long virtualMillisMax,
+      long crashWindowMs) {
     long wallStart = System.nanoTime(); // nondeterminism-ok: wall time is only reported
     SimulationLoop loop = new SimulationLoop(seed);
     List<String> vertices = new ArrayList<>();
@@ -38,7 +50,9 @@ public final class Simulation {
     SimulatedLauncher launcher =
         new SimulatedLauncher(loop, SimulatedLauncher.Knobs.defaults(faults), straggler);
     try (RecordingStreamStore streams = new RecordingStreamStore()) {
-      Job job = Job.start(graph, streams, launcher, config);
+      Job job =
+          Job.start(graph, streams, launcher, config, RecoveryConfig.recompute(RESTARTS_MAX));
+      scheduleCrashes(loop, job, vertices, faults, crashWindowMs);
       boolean done = loop.runUntil(() -> job.completion().isDone(), virtualMillisMax);
       Throwable failure = null;
       if (job.completion().isCompletedExceptionally()) {
@@ -60,8 +74,41 @@ public final class Simulation {
           loop.nowMillis(),
           wallMillis,
           loop.executedTasks(),
+          job.restarts(),
           loop.traceHash(),
           streams.logs());
+    }
+  }
+
+  /** Kills a vertex (or a worker's vertices) once each, at seeded times in the crash window. */
+  private static void scheduleCrashes(
+      SimulationLoop loop, Job job, List<String> vertices, Set<Faults> faults, long windowMs) {
+    if (faults.contains(Faults.VERTEX_CRASH)) {
+      String victim = vertices.get(loop.random().nextInt(vertices.size()));
+      loop.at(loop.random().nextLong(windowMs + 1), "crash " + victim, () -> killIfRunning(job, victim));
+    }
+    if (faults.contains(Faults.WORKER_CRASH)) {
+      String worker = "#" + loop.random().nextInt(maxPartitions(vertices));
+      loop.at(
+          loop.random().nextLong(windowMs + 1),
+          "crash worker" + worker,
+          () -> vertices.stream().filter(v -> v.endsWith(worker)).forEach(v -> killIfRunning(job, v)));
+    }
+  }
+
+  private static int maxPartitions(List<String> vertices) {
+    int max = 1;
+    for (String vertex : vertices) {
+      max = Math.max(max, Integer.parseInt(vertex.substring(vertex.lastIndexOf('#') + 1)) + 1);
+    }
+    return max;
+  }
+
+  private static void killIfRunning(Job job, String vertexId) {
+    try {
+      job.kill(vertexId);
+    } catch (IllegalStateException finishedAlready) {
+      // Nothing to crash: the vertex had finished.
     }
   }
 }

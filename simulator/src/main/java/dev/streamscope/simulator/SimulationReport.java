@@ -54,12 +54,12 @@ public final class SimulationReport {
 
   /** Prints the table, each failing seed's replay command, and the closing count line. */
   void print(PrintStream out) {
-    out.printf(Locale.ROOT, "%-8s %-40s %12s %9s %9s  %s%n", "seed", "faults", "virtual ms", "wall ms",
-        "tasks", "result");
+    out.printf(Locale.ROOT, "%-8s %-40s %12s %9s %9s %8s  %s%n", "seed", "faults", "virtual ms",
+        "wall ms", "tasks", "restarts", "result");
     for (SeedOutcome outcome : outcomes) {
       RunRecord run = outcome.run();
-      out.printf(Locale.ROOT, "%-8d %-40s %12d %9d %9d  %s%n", run.seed(), faultList(outcome.faults()),
-          run.virtualMillis(), run.wallMillis(), run.tasks(),
+      out.printf(Locale.ROOT, "%-8d %-40s %12d %9d %9d %8d  %s%n", run.seed(),
+          faultList(outcome.faults()), run.virtualMillis(), run.wallMillis(), run.tasks(), run.restarts(),
           outcome.passed() ? "ok" : "FAILED " + outcome.violations().get(0));
     }
     for (SeedOutcome outcome : outcomes) {

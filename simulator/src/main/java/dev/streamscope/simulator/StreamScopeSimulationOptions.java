@@ -24,7 +24,8 @@ public interface StreamScopeSimulationOptions extends StreamScopePipelineOptions
   void setSeed(Long seed);
 
   @Description(
-      "Faults to inject: all, none, or a comma list of jitter, straggler, clock-skew, slow-disk."
+      "Faults to inject: all, none, or a comma list of jitter, straggler, clock-skew, slow-disk,"
+          + " vertex-crash, worker-crash."
           + " Each seed switches on a seeded subset of them.")
   @Default.String("all")
   String getFaults();

@@ -75,7 +75,8 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
 
     TranslatedJob referenceJob = PipelineTranslator.translate(pipeline, options.getParallelism());
     RunRecord reference =
-        Simulation.run(referenceJob.graph(), 0, EnumSet.noneOf(Faults.class), config, limitMs);
+        Simulation.run(referenceJob.graph(), 0, EnumSet.noneOf(Faults.class), config, limitMs, 0);
+    long crashWindowMs = Math.max(1, reference.virtualMillis());
 
     List<Long> seeds = new ArrayList<>();
     if (options.getSeed() != null) {
@@ -90,7 +91,7 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
     for (int i = 0; i < seeds.size(); i++) {
       long seed = seeds.get(i);
       Set<Faults> faults = faultsFor(seed, requested);
-      RunRecord run = runSeed(pipeline, seed, faults, config, limitMs);
+      RunRecord run = runSeed(pipeline, seed, faults, config, limitMs, crashWindowMs);
       List<String> violations = new ArrayList<>();
       if (reference.failure() != null || !reference.finished()) {
         violations.add("reference: the failure-free run did not finish: " + reference.failure());
@@ -98,7 +99,7 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
       violations.addAll(
           SimulationReport.check(CHECKERS, comparable(reference), comparable(run)));
       if (i == 0) {
-        RunRecord replay = runSeed(pipeline, seed, faults, config, limitMs);
+        RunRecord replay = runSeed(pipeline, seed, faults, config, limitMs, crashWindowMs);
         new DeterminismChecker().check(comparable(run), comparable(replay)).ifPresent(p -> violations.add("determinism: " + p));
       }
       report.add(new SimulationReport.SeedOutcome(run, faults, violations));
@@ -130,13 +131,18 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
       }
     });
     return new RunRecord(run.seed(), run.finished(), run.failure(), run.virtualMillis(),
-        run.wallMillis(), run.tasks(), run.traceHash(), kept);
+        run.wallMillis(), run.tasks(), run.restarts(), run.traceHash(), kept);
   }
 
   private RunRecord runSeed(
-      Pipeline pipeline, long seed, Set<Faults> faults, VertexConfig config, long limitMs) {
+      Pipeline pipeline,
+      long seed,
+      Set<Faults> faults,
+      VertexConfig config,
+      long limitMs,
+      long crashWindowMs) {
     TranslatedJob job = PipelineTranslator.translate(pipeline, options.getParallelism());
-    return Simulation.run(job.graph(), seed, faults, config, limitMs);
+    return Simulation.run(job.graph(), seed, faults, config, limitMs, crashWindowMs);
   }
 
   /** Each requested fault is on with probability 1/2 per seed (at least one is on). */

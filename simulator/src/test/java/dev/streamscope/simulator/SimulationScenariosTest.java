@@ -57,6 +57,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class SimulationScenariosTest {
   private static final int SEEDS = Integer.getInteger("simulation.seeds", 4);
+  private static final java.util.concurrent.atomic.AtomicLong RESTARTS =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  @org.junit.jupiter.api.AfterAll
+  static void crashesWereRecovered() {
+    // Crash faults must really hit running vertices, or the suite would prove nothing about them.
+    org.junit.jupiter.api.Assertions.assertTrue(RESTARTS.get() > 0, "no vertex was ever restarted");
+  }
 
   @TempDir static Path output;
 
@@ -188,6 +196,7 @@ class SimulationScenariosTest {
     build.accept(p);
     SimulationResult result = (SimulationResult) p.run();
     assertEquals(SEEDS + " passed, 0 failed", result.report().summary(), name);
+    RESTARTS.addAndGet(result.report().outcomes().stream().mapToLong(o -> o.run().restarts()).sum());
     if (name.equals("fileSink")) {
       assertFileSinkOutput();
     }

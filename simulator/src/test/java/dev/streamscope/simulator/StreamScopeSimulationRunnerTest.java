@@ -180,7 +180,8 @@ class StreamScopeSimulationRunnerTest {
               42,
               Faults.parse("all"),
               dev.streamscope.vertex.VertexConfig.defaults(),
-              3_600_000);
+              3_600_000,
+              5);
     }
     assertTrue(runs[0].finished());
     assertEquals(runs[0].traceHash(), runs[1].traceHash());

@@ -8,9 +8,10 @@ import dev.streamscope.vertex.graph.JobGraph;
 import dev.streamscope.vertex.graph.StageSpec;
 import dev.streamscope.vertex.seams.VertexLauncher;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -18,50 +19,101 @@ import java.util.concurrent.atomic.AtomicInteger;
  * per (producer partition, consumer partition) pair of each edge, so every stream has exactly one
  * writer and one reader.
  *
- * <p>The job finishes when every vertex finished; it fails as soon as one vertex fails, and then
- * cancels the others.
+ * <p>The job finishes when every vertex finished. A vertex that fails (or is killed) is restarted
+ * in place, up to {@link RecoveryConfig#restartsMax()} times: a fresh instance of its operator
+ * reads its retained inputs from the start and rewrites its outputs from seq 0, which the streams'
+ * uniqueness absorbs until it passes where the failed instance stopped (the recompute strategy).
+ * Past that budget the job fails, and cancels the others.
  */
 public final class Job {
-  private final CompletableFuture<Void> completion = new CompletableFuture<>();
-  private final List<VertexInstance> vertices = new ArrayList<>();
-  private final ConcurrentLinkedQueue<VertexLauncher.Launched> launched =
-      new ConcurrentLinkedQueue<>();
-  private final AtomicInteger running = new AtomicInteger();
+  /** One vertex instance position of the graph and the instance currently filling it. */
+  private final class Slot {
+    final StageSpec stage;
+    final int partition;
+    final String vertexId;
+    VertexInstance instance;
+    VertexLauncher.Launched handle;
+    int restarts;
 
-  private Job() {}
+    Slot(StageSpec stage, int partition) {
+      this.stage = stage;
+      this.partition = partition;
+      this.vertexId = stage.id() + "#" + partition;
+    }
+  }
+
+  private final JobGraph graph;
+  private final RStreamStore streams;
+  private final VertexLauncher launcher;
+  private final VertexConfig config;
+  private final RecoveryConfig recovery;
+  private final CompletableFuture<Void> completion = new CompletableFuture<>();
+  private final Map<String, Slot> slots = new LinkedHashMap<>();
+  private final AtomicInteger running = new AtomicInteger();
+  private final AtomicInteger restartsTotal = new AtomicInteger();
+
+  private Job(
+      JobGraph graph,
+      RStreamStore streams,
+      VertexLauncher launcher,
+      VertexConfig config,
+      RecoveryConfig recovery) {
+    this.graph = graph;
+    this.streams = streams;
+    this.launcher = launcher;
+    this.config = config;
+    this.recovery = recovery;
+  }
+
+  /** Wires {@code graph} over {@code streams} and launches every vertex instance; no recovery. */
+  public static Job start(
+      JobGraph graph, RStreamStore streams, VertexLauncher launcher, VertexConfig config) {
+    return start(graph, streams, launcher, config, RecoveryConfig.none());
+  }
 
   /** Wires {@code graph} over {@code streams} and launches every vertex instance. */
   public static Job start(
-      JobGraph graph, RStreamStore streams, VertexLauncher launcher, VertexConfig config) {
-    Job job = new Job();
+      JobGraph graph,
+      RStreamStore streams,
+      VertexLauncher launcher,
+      VertexConfig config,
+      RecoveryConfig recovery) {
+    Job job = new Job(graph, streams, launcher, config, recovery);
     for (StageSpec stage : graph.stages()) {
       for (int p = 0; p < stage.parallelism(); p++) {
-        job.vertices.add(job.wire(graph, stage, p, streams, launcher, config));
+        Slot slot = job.new Slot(stage, p);
+        job.slots.put(slot.vertexId, slot);
       }
     }
-    job.running.set(job.vertices.size());
-    for (VertexInstance vertex : job.vertices) {
-      launcher
-          .launch(vertex.vertexId(), executor -> () -> vertex.start(executor))
-          .whenComplete(
-              (handle, error) -> {
-                if (error != null) {
-                  job.onVertexDone(vertex, error);
-                } else {
-                  job.launched.add(handle);
-                }
-              });
+    job.running.set(job.slots.size());
+    for (Slot slot : job.slots.values()) {
+      job.launch(slot);
     }
     return job;
   }
 
-  private VertexInstance wire(
-      JobGraph graph,
-      StageSpec stage,
-      int partition,
-      RStreamStore streams,
-      VertexLauncher launcher,
-      VertexConfig config) {
+  private synchronized void launch(Slot slot) {
+    VertexInstance instance = wire(slot.stage, slot.partition);
+    slot.instance = instance;
+    launcher
+        .launch(slot.vertexId, executor -> () -> instance.start(executor))
+        .whenComplete(
+            (handle, error) -> {
+              if (error != null) {
+                onVertexDone(instance, error);
+                return;
+              }
+              synchronized (this) {
+                if (slot.instance == instance) {
+                  slot.handle = handle;
+                } else {
+                  handle.stop(); // Replaced before its launch completed.
+                }
+              }
+            });
+  }
+
+  private VertexInstance wire(StageSpec stage, int partition) {
     List<InputMerger.Channel> channels = new ArrayList<>();
     for (int i = 0; i < stage.inputs().size(); i++) {
       InputSpec input = stage.inputs().get(i);
@@ -111,14 +163,64 @@ public final class Job {
   }
 
   private void onVertexDone(VertexInstance vertex, Throwable error) {
-    if (error != null) {
-      if (completion.completeExceptionally(
-          new VertexFailedException(vertex.vertexId(), error))) {
-        cancelVertices();
+    if (error == null) {
+      if (running.decrementAndGet() == 0) {
+        completion.complete(null);
       }
-    } else if (running.decrementAndGet() == 0) {
-      completion.complete(null);
+      return;
     }
+    Slot slot;
+    boolean restart;
+    synchronized (this) {
+      slot = slots.get(vertex.vertexId());
+      if (slot.instance != vertex || completion.isDone()) {
+        return; // A replaced instance, or the job already ended.
+      }
+      restart = slot.restarts < recovery.restartsMax();
+      if (restart) {
+        slot.restarts++;
+        restartsTotal.incrementAndGet();
+        VertexLauncher.Launched old = slot.handle;
+        slot.handle = null;
+        if (old != null) {
+          old.stop();
+        }
+        launch(slot);
+      }
+    }
+    if (!restart && completion.completeExceptionally(new VertexFailedException(vertex.vertexId(), error))) {
+      cancelVertices();
+    }
+  }
+
+  /**
+   * Kills vertex {@code vertexId} for real: stops its instance where it is and undeploys it (its
+   * verticle, in production), exactly as if it had crashed; the job then recovers it like any
+   * failed vertex.
+   */
+  public void kill(String vertexId) {
+    VertexInstance victim;
+    synchronized (this) {
+      Slot slot = slots.get(vertexId);
+      if (slot == null) {
+        throw new IllegalArgumentException("No vertex " + vertexId + "; vertices: " + slots.keySet());
+      }
+      victim = slot.instance;
+    }
+    if (!victim.kill()) {
+      throw new IllegalStateException("Vertex " + vertexId + " is not running");
+    }
+    onVertexDone(victim, new VertexKilledException(vertexId));
+  }
+
+  /** The ids of the vertex instances, in stage order. */
+  public synchronized List<String> vertexIds() {
+    return List.copyOf(slots.keySet());
+  }
+
+  /** How many times vertices were restarted so far. */
+  public int restarts() {
+    return restartsTotal.get();
   }
 
   /** Completes when every vertex finished; exceptionally with the first vertex failure. */
@@ -133,17 +235,21 @@ public final class Job {
     }
   }
 
-  private void cancelVertices() {
-    for (VertexInstance vertex : vertices) {
-      vertex.cancel();
+  private synchronized void cancelVertices() {
+    for (Slot slot : slots.values()) {
+      slot.instance.cancel();
     }
   }
 
   /** Undeploys every vertex (after the job ended). */
   public CompletableFuture<Void> stop() {
     List<CompletableFuture<Void>> stops = new ArrayList<>();
-    for (VertexLauncher.Launched handle : launched) {
-      stops.add(handle.stop().toCompletableFuture());
+    synchronized (this) {
+      for (Slot slot : slots.values()) {
+        if (slot.handle != null) {
+          stops.add(slot.handle.stop().toCompletableFuture());
+        }
+      }
     }
     return CompletableFuture.allOf(stops.toArray(new CompletableFuture[0]));
   }

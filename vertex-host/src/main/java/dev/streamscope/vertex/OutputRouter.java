@@ -7,20 +7,36 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Routes a vertex's emitted elements to its output rStreams by edge kind and numbers them: each
- * stream's seq is the count of events written to it, so replaying the same emissions writes the
- * same seqs.
+ * Routes a vertex's emitted elements to its output rStreams by edge kind and numbers them. The
+ * router keeps its own next seq per stream (not the stream's): a restarted vertex starts again
+ * from where its snapshot (or the start) says, so replayed emissions rewrite the same seqs with
+ * the same events, which uniqueness absorbs, and a differing one is caught as a determinism
+ * violation.
  */
 final class OutputRouter {
   /** One consumer edge of one output: a stream per consumer partition. */
   static final class Target {
     final EdgeKind kind;
     final RStream[] streams;
+    final long[] nextSeqs;
     int nextRebalance;
 
     Target(EdgeKind kind, RStream[] streams) {
       this.kind = kind;
       this.streams = streams;
+      this.nextSeqs = new long[streams.length];
+    }
+
+    void append(int index, byte[] payload) {
+      streams[index].write(StreamEvent.data(nextSeqs[index]++, payload));
+    }
+
+    void punctuate(int index, long watermarkMillis) {
+      streams[index].write(StreamEvent.watermark(nextSeqs[index]++, watermarkMillis));
+    }
+
+    void end(int index) {
+      streams[index].write(StreamEvent.end(nextSeqs[index]++));
     }
   }
 
@@ -53,28 +69,24 @@ final class OutputRouter {
     for (Target target : targets[output]) {
       switch (target.kind) {
         case FORWARD:
-          append(target.streams[partition], payload);
+          target.append(partition, payload);
           break;
         case HASH:
-          append(target.streams[Math.floorMod(keyHash, target.streams.length)], payload);
+          target.append(Math.floorMod(keyHash, target.streams.length), payload);
           break;
         case REBALANCE:
-          append(target.streams[target.nextRebalance], payload);
+          target.append(target.nextRebalance, payload);
           target.nextRebalance = (target.nextRebalance + 1) % target.streams.length;
           break;
         case BROADCAST:
-          for (RStream stream : target.streams) {
-            append(stream, payload);
+          for (int i = 0; i < target.streams.length; i++) {
+            target.append(i, payload);
           }
           break;
         default:
           throw new IllegalStateException("Unknown edge kind " + target.kind);
       }
     }
-  }
-
-  private static void append(RStream stream, byte[] payload) {
-    stream.write(StreamEvent.data(stream.nextSeq(), payload));
   }
 
   /**
@@ -90,14 +102,12 @@ final class OutputRouter {
     emittedWatermarkMillis[output] = watermark;
     dataSincePunctuation[output] = false;
     for (Target target : targets[output]) {
-      for (RStream stream : streamsOf(target)) {
-        stream.write(StreamEvent.watermark(stream.nextSeq(), watermark));
+      for (int i = 0; i < target.streams.length; i++) {
+        if (target.streams[i] != null) {
+          target.punctuate(i, watermark);
+        }
       }
     }
-  }
-
-  private RStream[] streamsOf(Target target) {
-    return target.kind == EdgeKind.FORWARD ? new RStream[] {target.streams[partition]} : target.streams;
   }
 
   int outputCount() {
@@ -107,8 +117,10 @@ final class OutputRouter {
   void end() {
     for (int o = 0; o < targets.length; o++) {
       for (Target target : targets[o]) {
-        for (RStream stream : streamsOf(target)) {
-          stream.write(StreamEvent.end(stream.nextSeq()));
+        for (int i = 0; i < target.streams.length; i++) {
+          if (target.streams[i] != null) {
+            target.end(i);
+          }
         }
       }
     }
@@ -120,16 +132,21 @@ final class OutputRouter {
     }
   }
 
-  /** True if some output stream holds more unreleased bytes than {@code limitBytes}. */
+  /**
+   * True if some output stream holds more unreleased bytes than {@code limitBytes}, or persists
+   * too slowly (its unpersisted backlog is past its own bound). Only sources wait on this: a
+   * vertex with inputs must go on, or it could hold up the very streams it waits for.
+   */
   boolean congested(long limitBytes) {
     for (RStream stream : allStreams) {
-      if (stream.unreleasedBytes() > limitBytes) {
+      if (stream.unreleasedBytes() > limitBytes || stream.persistenceCongested()) {
         return true;
       }
     }
     return false;
   }
 
+  /** Wakes the vertex when a reader released bytes or a persistence backlog drained. */
   void onReleased(Runnable listener) {
     for (RStream stream : allStreams) {
       stream.onReleased(listener);

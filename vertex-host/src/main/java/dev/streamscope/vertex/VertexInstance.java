@@ -33,6 +33,7 @@ final class VertexInstance implements OperatorContext {
   private final AtomicBoolean turnScheduled = new AtomicBoolean();
   private final long[] inputWatermarkMillis;
 
+  private volatile boolean killed;
   private VertexExecutor executor;
   private VertexState state = VertexState.CREATED;
   private long processingTimerAtMillis = Long.MAX_VALUE;
@@ -66,8 +67,11 @@ final class VertexInstance implements OperatorContext {
   }
 
   /** Starts the vertex on {@code executor}; called on the executor's thread. */
-  void start(VertexExecutor executor) {
+  synchronized void start(VertexExecutor executor) {
     this.executor = executor;
+    if (killed) {
+      return;
+    }
     try {
       moveTo(VertexState.RUNNING);
       operator.open(this);
@@ -99,9 +103,25 @@ final class VertexInstance implements OperatorContext {
     }
   }
 
-  private void runTurn() {
+  /**
+   * Stops this instance for good, from any thread: a turn in progress finishes first (turns hold
+   * the instance's monitor), none starts after. Its outputs are then free for a replacement.
+   * Returns false if it had already finished, failed or been cancelled.
+   */
+  boolean kill() {
+    killed = true;
+    synchronized (this) {
+      if (state.isTerminal()) {
+        return false;
+      }
+      state = VertexState.FAILED;
+      return true;
+    }
+  }
+
+  private synchronized void runTurn() {
     turnScheduled.set(false);
-    if (state != VertexState.RUNNING) {
+    if (state != VertexState.RUNNING || killed) {
       return;
     }
     operator.beginTurn();
@@ -204,10 +224,10 @@ final class VertexInstance implements OperatorContext {
         executor.setTimer(Math.max(1, at - executor.nowMillis()), this::onProcessingTimer);
   }
 
-  private void onProcessingTimer() {
+  private synchronized void onProcessingTimer() {
     processingTimerAtMillis = Long.MAX_VALUE;
     processingTimerId = -1;
-    if (state != VertexState.RUNNING) {
+    if (state != VertexState.RUNNING || killed) {
       return;
     }
     operator.beginTurn();

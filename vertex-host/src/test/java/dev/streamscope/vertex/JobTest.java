@@ -26,6 +26,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class JobTest {
+  private static final java.util.concurrent.atomic.AtomicBoolean GATE_OPEN =
+      new java.util.concurrent.atomic.AtomicBoolean(true);
+
   private Vertx vertx;
 
   @BeforeEach
@@ -61,6 +64,9 @@ class JobTest {
 
     @Override
     public Status emit(int maxElements) {
+      if (!GATE_OPEN.get() && next >= end / 2) {
+        return Status.IDLE; // Holds the job at half way until a test opens the gate.
+      }
       for (int i = 0; i < maxElements && next < end; i++, next += step) {
         context.emit(0, next, ByteBuffer.allocate(4).putInt(next).array());
       }
@@ -221,10 +227,15 @@ class JobTest {
     public void close() {}
   }
 
-  /** Logs every event written to every stream, in write order. */
+  /** Logs every event written to every stream, in seq order; rewrites of a seq are counted. */
   private static final class RecordingStore implements dev.streamscope.rstream.RStreamStore {
     final Map<String, List<String>> written = new ConcurrentHashMap<>();
-    private final InMemoryRStreamStore delegate = new InMemoryRStreamStore();
+    final java.util.concurrent.atomic.AtomicLong rewrites = new java.util.concurrent.atomic.AtomicLong();
+    private final InMemoryRStreamStore delegate;
+
+    RecordingStore(boolean retainReleased) {
+      delegate = new InMemoryRStreamStore(retainReleased);
+    }
 
     @Override
     public dev.streamscope.rstream.RStream open(String streamId, String producer) {
@@ -237,8 +248,12 @@ class JobTest {
               (proxy, method, args) -> {
                 if (method.getName().equals("write")) {
                   dev.streamscope.rstream.StreamEvent event = (dev.streamscope.rstream.StreamEvent) args[0];
-                  log.add(event.seq() + ":" + event.kind() + ":"
-                      + (event.isData() ? ByteBuffer.wrap(event.payload()).getInt() : event.watermarkMillis()));
+                  if (event.seq() < stream.nextSeq()) {
+                    rewrites.incrementAndGet();
+                  } else {
+                    log.add(event.seq() + ":" + event.kind() + ":"
+                        + (event.isData() ? ByteBuffer.wrap(event.payload()).getInt() : event.watermarkMillis()));
+                  }
                 }
                 try {
                   return method.invoke(stream, args);
@@ -255,10 +270,16 @@ class JobTest {
   }
 
   private Map<String, List<String>> streamsWritten(int turnEventsMax) throws Exception {
+    return runMarked(turnEventsMax, null, new RecordingStore(false), 3_000).written;
+  }
+
+  /** Runs the marker job; if {@code victim} is set, kills it once it wrote 300 events. */
+  private RecordingStore runMarked(int turnEventsMax, String victim, RecordingStore store, int end)
+      throws Exception {
     JobGraph graph =
         new JobGraph()
-            .add(new StageSpec("evens", 2, List.of(), 1, p -> new RangeSource(2 * p, 3_000, 4)))
-            .add(new StageSpec("odds", 1, List.of(), 1, p -> new RangeSource(1, 3_000, 2)))
+            .add(new StageSpec("evens", 2, List.of(), 1, p -> new RangeSource(2 * p, end, 4)))
+            .add(new StageSpec("odds", 1, List.of(), 1, p -> new RangeSource(1, end, 2)))
             .add(
                 new StageSpec(
                     "mark",
@@ -275,15 +296,47 @@ class JobTest {
                     List.of(new InputSpec("mark", 0, EdgeKind.HASH)),
                     0,
                     p -> new Recorder(Collections.synchronizedList(new ArrayList<>()), -1)));
-    RecordingStore store = new RecordingStore();
+    GATE_OPEN.set(victim == null);
     Job job =
-        Job.start(graph, store, new VertxVertexLauncher(vertx), new VertexConfig(50, turnEventsMax, 1 << 20, 5));
+        Job.start(
+            graph,
+            store,
+            new VertxVertexLauncher(vertx),
+            new VertexConfig(50, turnEventsMax, 1 << 20, 5),
+            victim == null ? RecoveryConfig.none() : RecoveryConfig.recompute(2));
     try {
+      if (victim != null) {
+        org.awaitility.Awaitility.await()
+            .atMost(java.time.Duration.ofSeconds(30))
+            .until(
+                () ->
+                    store.written.entrySet().stream()
+                            .filter(e -> e.getKey().startsWith(victim.replace("#", "/out0/p") + "->"))
+                            .mapToInt(e -> e.getValue().size())
+                            .sum()
+                        >= 300);
+        job.kill(victim);
+        GATE_OPEN.set(true);
+      }
       job.completion().get(60, TimeUnit.SECONDS);
+      if (victim != null) {
+        assertEquals(1, job.restarts());
+      }
     } finally {
+      GATE_OPEN.set(true);
       job.stop().get(30, TimeUnit.SECONDS);
     }
-    return store.written;
+    return store;
+  }
+
+  @Test
+  void aKilledVertexRecomputesAndItsStreamsEndExactlyAsWithoutFailure() throws Exception {
+    Map<String, List<String>> reference = runMarked(64, null, new RecordingStore(false), 20_000).written;
+    for (String victim : List.of("mark#1", "evens#0")) {
+      RecordingStore recovered = runMarked(64, victim, new RecordingStore(true), 20_000);
+      assertTrue(recovered.rewrites.get() > 0, victim + ": the restarted vertex rewrote what it had written");
+      assertEquals(reference, recovered.written, "after killing " + victim);
+    }
   }
 
   @Test
