@@ -39,7 +39,11 @@ public interface RStream {
   /** Number of events visible to the reader (the seq one past the last published event). */
   long publishedSeq();
 
-  /** The event at {@code seq} if published, else null. */
+  /**
+   * The event at {@code seq} if published and at hand, else null. Null also while the event is
+   * being loaded back from storage, or regenerated; the reader is then woken by an {@link
+   * #onPublished} listener, exactly as for a new publish, and simply reads again.
+   */
   StreamEvent read(long seq);
 
   /** Declares that the reader will never read below {@code seq} again. */
@@ -51,9 +55,36 @@ public interface RStream {
   /** Bytes published but not yet released by the reader; what back-pressure looks at. */
   long unreleasedBytes();
 
+  /**
+   * Bytes published but not yet durable (0 for a memory-only stream): the persistence backlog of
+   * a hybrid stream.
+   */
+  default long persistenceBacklogBytes() {
+    return 0;
+  }
+
+  /**
+   * True if the persistence backlog is past the stream's bound. A writer that can wait (a source)
+   * should then stop producing until an {@link #onReleased} listener fires; a writer that cannot
+   * (it would hold up its own inputs) goes on, and the backlog only grows in memory.
+   */
+  default boolean persistenceCongested() {
+    return false;
+  }
+
+  /**
+   * Declares that nobody — neither the reader nor a recovery from any consumer snapshot — will
+   * read below {@code seq}: persisted segments entirely below it may be deleted. Reads below it
+   * fail afterwards. A no-op for memory-only streams ({@link #releaseBelow} frees their memory).
+   */
+  default void gcBelow(long seq) {}
+
   /** Called after each {@link #publish()} that made new events visible. */
   void onPublished(Runnable listener);
 
-  /** Called after each {@link #releaseBelow} that freed bytes (the writer may go on). */
+  /**
+   * Called when the writer may go on: after each {@link #releaseBelow} that freed bytes, and when
+   * a {@link #persistenceCongested() congested} persistence backlog drained below its bound.
+   */
   void onReleased(Runnable listener);
 }
