@@ -37,6 +37,8 @@ public final class StreamScopePipelineResult implements PipelineResult {
                 state ->
                     job.stop()
                         .handle((i, e) -> null)
+                        // Persisted streams close through Vert.x: before it goes.
+                        .thenCompose(i -> streams.closeAsync().handle((v, e) -> null))
                         .thenCompose(i -> vertx.close().toCompletionStage().handle((v, e) -> state))
                         .whenComplete((s, e) -> streams.close()));
   }
@@ -105,6 +107,24 @@ public final class StreamScopePipelineResult implements PipelineResult {
       }
       throw new Pipeline.PipelineExecutionException(cause);
     }
+  }
+
+  /** The ids of the job's vertex instances ({@code <step>#<partition>}). */
+  public java.util.List<String> vertexIds() {
+    return job.vertexIds();
+  }
+
+  /**
+   * Kills one vertex instance for real, as a crash would (its verticle is undeployed); the job
+   * recovers it if its recovery strategy allows, else fails.
+   */
+  public void killVertex(String vertexId) {
+    job.kill(vertexId);
+  }
+
+  /** How many vertex restarts the job needed so far. */
+  public int restarts() {
+    return job.restarts();
   }
 
   @Override

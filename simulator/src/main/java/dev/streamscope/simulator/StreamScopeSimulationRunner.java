@@ -65,12 +65,7 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
   public SimulationResult run(Pipeline pipeline) {
     MetricsEnvironment.setMetricsSupported(true);
     Set<Faults> requested = Faults.parse(options.getFaults());
-    VertexConfig config =
-        new VertexConfig(
-            options.getMaxBundleSize(),
-            VertexConfig.defaults().turnEventsMax(),
-            options.getStreamBufferBytesMax(),
-            VertexConfig.defaults().idlePollMs());
+    VertexConfig config = StreamScopeRunner.vertexConfig(options);
     long limitMs = options.getSimulationTimeLimitMs();
 
     TranslatedJob referenceJob = PipelineTranslator.translate(pipeline, options.getParallelism());

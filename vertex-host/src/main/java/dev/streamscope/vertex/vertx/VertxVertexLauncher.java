@@ -44,7 +44,10 @@ public final class VertxVertexLauncher implements VertexLauncher {
 
     @Override
     public Future<?> start() {
-      start.apply(new ContextExecutor(context)).run();
+      // The vertex's first turn runs after the deployment completed: user code must not hold
+      // up (or outlive) the deployment itself.
+      Runnable vertexStart = start.apply(new ContextExecutor(context));
+      context.runOnContext(ignored -> vertexStart.run());
       return Future.succeededFuture();
     }
   }

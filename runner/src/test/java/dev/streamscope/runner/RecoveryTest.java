@@ -1,0 +1,135 @@
+package dev.streamscope.runner;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.GenerateSequence;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.WithTimestamps;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/** Kills a vertex of a running keyed windowed job for real and checks the exact output. */
+class RecoveryTest {
+  private static final long EVENTS = 20_000;
+  private static volatile CountDownLatch reached = new CountDownLatch(1);
+  private static volatile CountDownLatch release = new CountDownLatch(1);
+
+  /** Holds its partition at one element until the test has killed a vertex downstream. */
+  private static final class Gate extends DoFn<KV<Long, Long>, KV<Long, Long>> {
+    @ProcessElement
+    public void process(@Element KV<Long, Long> element, OutputReceiver<KV<Long, Long>> out)
+        throws InterruptedException {
+      if (element.getValue() == EVENTS / 2 && reached.getCount() > 0) {
+        reached.countDown();
+        assertTrue(release.await(60, TimeUnit.SECONDS), "the test released the gate");
+      }
+      out.output(element);
+    }
+  }
+
+  @Test
+  void aKilledVertexIsRecomputedAndTheOutputIsExact() throws Exception {
+    reached = new CountDownLatch(1);
+    release = new CountDownLatch(1);
+    Pipeline p =
+        Pipeline.create(
+            PipelineOptionsFactory.fromArgs(
+                    "--runner=StreamScope", "--parallelism=2", "--recoveryStrategy=recompute")
+                .create());
+    PCollection<KV<Long, Long>> sums =
+        p.apply(GenerateSequence.from(0).to(EVENTS))
+            .apply(WithTimestamps.of((Long i) -> new Instant(i)))
+            .apply(
+                MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
+                    .via((Long i) -> KV.of(i % 7, i)))
+            .apply(ParDo.of(new Gate()))
+            .apply(Window.into(FixedWindows.of(Duration.standardSeconds(5))))
+            .apply(Sum.longsPerKey());
+    List<KV<Long, Long>> expected = new ArrayList<>();
+    long[][] bySlot = new long[(int) (EVENTS / 5_000)][7];
+    for (long i = 0; i < EVENTS; i++) {
+      bySlot[(int) (i / 5_000)][(int) (i % 7)] += i;
+    }
+    for (long[] window : bySlot) {
+      for (int key = 0; key < 7; key++) {
+        expected.add(KV.of((long) key, window[key]));
+      }
+    }
+    PAssert.that(sums).containsInAnyOrder(expected);
+
+    StreamScopePipelineResult result = (StreamScopePipelineResult) p.run();
+    assertTrue(reached.await(60, TimeUnit.SECONDS), "the gate was reached");
+    String victim =
+        result.vertexIds().stream()
+            .filter(id -> id.contains("Sum.PerKey") || id.contains("Combine.perKey"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no combine vertex in " + result.vertexIds()));
+    result.killVertex(victim);
+    release.countDown();
+    assertEquals(PipelineResult.State.DONE, result.waitUntilFinish());
+    assertEquals(1, result.restarts());
+    long failures = 0;
+    long successes = 0;
+    for (MetricResult<Long> counter :
+        result
+            .metrics()
+            .queryMetrics(MetricsFilter.builder().addNameFilter(MetricNameFilter.inNamespace(PAssert.class)).build())
+            .getCounters()) {
+      if (counter.getName().getName().equals(PAssert.FAILURE_COUNTER)) {
+        failures += counter.getAttempted();
+      } else if (counter.getName().getName().equals(PAssert.SUCCESS_COUNTER)) {
+        successes += counter.getAttempted();
+      }
+    }
+    assertEquals(0, failures);
+    assertTrue(successes >= 1, "the assertion ran");
+  }
+
+  @Test
+  void withoutRecoveryAKilledVertexFailsTheJobNamingIt() throws Exception {
+    reached = new CountDownLatch(1);
+    release = new CountDownLatch(1);
+    Pipeline p =
+        Pipeline.create(
+            PipelineOptionsFactory.fromArgs("--runner=StreamScope", "--parallelism=2").create());
+    p.apply(GenerateSequence.from(0).to(EVENTS))
+        .apply(
+            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
+                .via((Long i) -> KV.of(i % 7, i)))
+        .apply(ParDo.of(new Gate()))
+        .apply(Sum.longsPerKey());
+    StreamScopePipelineResult result = (StreamScopePipelineResult) p.run();
+    assertTrue(reached.await(60, TimeUnit.SECONDS));
+    String victim =
+        result.vertexIds().stream().filter(id -> id.contains("Sum")).findFirst().orElseThrow();
+    result.killVertex(victim);
+    release.countDown();
+    Pipeline.PipelineExecutionException error =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            Pipeline.PipelineExecutionException.class, result::waitUntilFinish);
+    assertTrue(error.getMessage().contains("was killed"), error.getMessage());
+    await().atMost(java.time.Duration.ofSeconds(30)).until(() -> result.getState() == PipelineResult.State.FAILED);
+  }
+}
