@@ -1,0 +1,159 @@
+package dev.streamscope.vertex.snapshot;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.zip.CRC32C;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Snapshots as files on a Hadoop {@link FileSystem} (HDFS, or the raw local file system):
+ * {@code <root>/<vertex id, URL-encoded>/snapshot-<version, 19 digits>}. A snapshot is written to
+ * a temporary file, flushed with hsync, then renamed into place, so a reader sees either the whole
+ * file or none of it. The newest {@code versionsKept} versions are kept.
+ *
+ * <p>File format: magic {@code SSNP}, format version (int), vertex id (UTF), snapshot version
+ * (long), payload length (int), payload, then the CRC32C (long) of everything before it.
+ */
+public final class FileSystemSnapshotStore implements SnapshotStore {
+  private static final Logger LOG = LoggerFactory.getLogger(FileSystemSnapshotStore.class);
+  private static final int MAGIC = 0x53534e50; // "SSNP"
+  private static final int FORMAT_VERSION = 1;
+  private static final String PREFIX = "snapshot-";
+
+  private final FileSystem fileSystem;
+  private final Path root;
+  private final int versionsKept;
+
+  public FileSystemSnapshotStore(FileSystem fileSystem, Path root, int versionsKept) {
+    if (versionsKept < 1) {
+      throw new IllegalArgumentException("versionsKept must be >= 1, was " + versionsKept);
+    }
+    this.fileSystem = fileSystem;
+    this.root = root;
+    this.versionsKept = versionsKept;
+  }
+
+  private Path dirOf(String vertexId) {
+    return new Path(root, URLEncoder.encode(vertexId, StandardCharsets.UTF_8));
+  }
+
+  private static String fileName(long version) {
+    return PREFIX + String.format("%019d", version);
+  }
+
+  @Override
+  public void write(String vertexId, long version, byte[] payload) throws IOException {
+    Path dir = dirOf(vertexId);
+    fileSystem.mkdirs(dir);
+    Path temporary = new Path(dir, "." + fileName(version) + ".tmp");
+    try (FSDataOutputStream out = fileSystem.create(temporary, true)) {
+      out.write(encode(vertexId, version, payload));
+      out.hsync();
+    }
+    Path target = new Path(dir, fileName(version));
+    fileSystem.delete(target, false);
+    if (!fileSystem.rename(temporary, target)) {
+      throw new IOException("Could not rename " + temporary + " to " + target);
+    }
+    List<FileStatus> versions = versions(dir);
+    for (int i = versionsKept; i < versions.size(); i++) {
+      fileSystem.delete(versions.get(i).getPath(), false);
+    }
+  }
+
+  @Override
+  public Optional<Snapshot> readLatest(String vertexId) throws IOException {
+    Path dir = dirOf(vertexId);
+    if (!fileSystem.exists(dir)) {
+      return Optional.empty();
+    }
+    for (FileStatus file : versions(dir)) {
+      try {
+        return Optional.of(decode(vertexId, file));
+      } catch (CorruptSnapshotException e) {
+        LOG.warn("Skipping snapshot {} of vertex {}: {}; trying the previous one", file.getPath(), vertexId, e.getMessage());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Snapshot files of {@code dir}, newest first. */
+  private List<FileStatus> versions(Path dir) throws IOException {
+    List<FileStatus> files = new ArrayList<>();
+    for (FileStatus file : fileSystem.listStatus(dir)) {
+      if (file.getPath().getName().startsWith(PREFIX)) {
+        files.add(file);
+      }
+    }
+    files.sort(Comparator.comparing((FileStatus f) -> f.getPath().getName()).reversed());
+    return files;
+  }
+
+  private static byte[] encode(String vertexId, long version, byte[] payload) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(payload.length + 64);
+    DataOutputStream out = new DataOutputStream(bytes);
+    out.writeInt(MAGIC);
+    out.writeInt(FORMAT_VERSION);
+    out.writeUTF(vertexId);
+    out.writeLong(version);
+    out.writeInt(payload.length);
+    out.write(payload);
+    CRC32C crc = new CRC32C();
+    crc.update(bytes.toByteArray());
+    out.writeLong(crc.getValue());
+    return bytes.toByteArray();
+  }
+
+  private Snapshot decode(String vertexId, FileStatus file) throws IOException {
+    byte[] content = new byte[(int) file.getLen()];
+    try (FSDataInputStream in = fileSystem.open(file.getPath())) {
+      in.readFully(0, content);
+    } catch (EOFException e) {
+      throw new CorruptSnapshotException("shorter than its length " + file.getLen());
+    }
+    if (content.length < 8) {
+      throw new CorruptSnapshotException("only " + content.length + " bytes");
+    }
+    CRC32C crc = new CRC32C();
+    crc.update(content, 0, content.length - 8);
+    long stored = java.nio.ByteBuffer.wrap(content, content.length - 8, 8).getLong();
+    if (crc.getValue() != stored) {
+      throw new CorruptSnapshotException(
+          String.format("checksum mismatch: stored %016x, computed %016x", stored, crc.getValue()));
+    }
+    DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(content));
+    if (in.readInt() != MAGIC || in.readInt() != FORMAT_VERSION) {
+      throw new CorruptSnapshotException("not a StreamScope snapshot of format " + FORMAT_VERSION);
+    }
+    String storedVertex = in.readUTF();
+    if (!storedVertex.equals(vertexId)) {
+      throw new CorruptSnapshotException("it belongs to vertex " + storedVertex);
+    }
+    long version = in.readLong();
+    byte[] payload = new byte[in.readInt()];
+    in.readFully(payload);
+    return new Snapshot(version, payload);
+  }
+
+  /** A snapshot file that cannot be trusted. */
+  static final class CorruptSnapshotException extends IOException {
+    CorruptSnapshotException(String message) {
+      super(message);
+    }
+  }
+}

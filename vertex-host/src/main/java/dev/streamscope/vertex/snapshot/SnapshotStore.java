@@ -1,0 +1,22 @@
+package dev.streamscope.vertex.snapshot;
+
+import java.io.IOException;
+import java.util.Optional;
+
+/**
+ * Where vertex instances keep their snapshots, each on its own schedule (no global barrier).
+ * Methods block on storage: vertices call them through their executor's {@code executeBlocking}.
+ */
+public interface SnapshotStore {
+  /** A stored snapshot: its version and the vertex's bytes. */
+  record Snapshot(long version, byte[] payload) {}
+
+  /** Writes version {@code version} of {@code vertexId}'s snapshot atomically. */
+  void write(String vertexId, long version, byte[] payload) throws IOException;
+
+  /**
+   * The newest intact snapshot of {@code vertexId}; corrupt or torn ones are skipped (with a
+   * warning that names them) in favour of the previous one. Empty if there is none.
+   */
+  Optional<Snapshot> readLatest(String vertexId) throws IOException;
+}
