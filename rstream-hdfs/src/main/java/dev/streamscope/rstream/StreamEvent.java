@@ -80,11 +80,20 @@ public final class StreamEvent {
         && Arrays.equals(payload, other.payload);
   }
 
+  /** The first {@code max} bytes in hex, for error messages. */
+  static String hexPrefix(byte[] bytes, int max) {
+    StringBuilder hex = new StringBuilder();
+    for (int i = 0; i < Math.min(bytes.length, max); i++) {
+      hex.append(String.format("%02x", bytes[i]));
+    }
+    return bytes.length > max ? hex + "..." : hex.toString();
+  }
+
   @Override
   public String toString() {
     switch (kind) {
       case DATA:
-        return "data#" + seq + "(" + payload.length + " bytes)";
+        return "data#" + seq + "(" + payload.length + " bytes: " + hexPrefix(payload, 64) + ")";
       case WATERMARK:
         return "watermark#" + seq + "(" + watermarkMillis + ")";
       default:

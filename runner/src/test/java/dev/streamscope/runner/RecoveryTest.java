@@ -107,6 +107,56 @@ class RecoveryTest {
     assertTrue(successes >= 1, "the assertion ran");
   }
 
+  private static final java.util.concurrent.atomic.AtomicLong ATTEMPTS =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /** Not a function of its input: every instance tags its output with a new attempt number. */
+  private static final class TagWithAttempt extends DoFn<KV<Long, Long>, KV<Long, Long>> {
+    private long attempt;
+
+    @Setup
+    public void setup() {
+      attempt = ATTEMPTS.incrementAndGet();
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Long, Long> element, OutputReceiver<KV<Long, Long>> out) {
+      out.output(KV.of(element.getKey(), element.getValue() * 1_000 + attempt));
+    }
+  }
+
+  @Test
+  void aReplayThatDiffersFailsTheJobNamingStreamSeqAndBothValues() throws Exception {
+    reached = new CountDownLatch(1);
+    release = new CountDownLatch(1);
+    Pipeline p =
+        Pipeline.create(
+            PipelineOptionsFactory.fromArgs(
+                    "--runner=StreamScope", "--parallelism=1", "--recoveryStrategy=recompute")
+                .create());
+    p.apply(GenerateSequence.from(0).to(EVENTS))
+        .apply(
+            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
+                .via((Long i) -> KV.of(i % 7, i)))
+        .apply(ParDo.of(new Gate()))
+        .apply("Reshuffle", org.apache.beam.sdk.transforms.Reshuffle.of())
+        .apply("Tag", ParDo.of(new TagWithAttempt()))
+        .apply(org.apache.beam.sdk.transforms.GroupByKey.create());
+    StreamScopePipelineResult result = (StreamScopePipelineResult) p.run();
+    assertTrue(reached.await(60, TimeUnit.SECONDS));
+    String victim =
+        result.vertexIds().stream().filter(id -> id.startsWith("Reshuffle")).findFirst().orElseThrow();
+    result.killVertex(victim);
+    release.countDown();
+    Pipeline.PipelineExecutionException error =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            Pipeline.PipelineExecutionException.class, result::waitUntilFinish);
+    String message = error.getCause().getMessage();
+    assertTrue(message.contains("Determinism violation"), message);
+    assertTrue(message.contains("Reshuffle#0") && message.contains("seq 0"), message);
+    assertTrue(message.contains("it holds data#0(") && message.contains("now data#0("), message);
+  }
+
   @Test
   void withoutRecoveryAKilledVertexFailsTheJobNamingIt() throws Exception {
     reached = new CountDownLatch(1);
