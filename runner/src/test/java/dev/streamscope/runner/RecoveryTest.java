@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.GenerateSequence;
@@ -49,15 +50,29 @@ class RecoveryTest {
     }
   }
 
-  @Test
-  void aKilledVertexIsRecomputedAndTheOutputIsExact() throws Exception {
+  /** A pipeline whose Gate will hold; the latches are fresh. */
+  private static Pipeline gatedPipeline(String... args) {
     reached = new CountDownLatch(1);
     release = new CountDownLatch(1);
-    Pipeline p =
-        Pipeline.create(
-            PipelineOptionsFactory.fromArgs(
-                    "--runner=StreamScope", "--parallelism=2", "--recoveryStrategy=recompute")
-                .create());
+    return Pipeline.create(PipelineOptionsFactory.fromArgs(args).create());
+  }
+
+  /** Once the gate holds, kills the first vertex matching {@code victim}, then opens the gate. */
+  private static void killWhileGated(StreamScopePipelineResult result, Predicate<String> victim)
+      throws InterruptedException {
+    assertTrue(reached.await(60, TimeUnit.SECONDS), "the gate was reached");
+    String vertex =
+        result.vertexIds().stream()
+            .filter(victim)
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no such vertex in " + result.vertexIds()));
+    result.killVertex(vertex);
+    release.countDown();
+  }
+
+  @Test
+  void aKilledVertexIsRecomputedAndTheOutputIsExact() throws Exception {
+    Pipeline p = gatedPipeline("--runner=StreamScope", "--parallelism=2", "--recoveryStrategy=recompute");
     PCollection<KV<Long, Long>> sums =
         p.apply(GenerateSequence.from(0).to(EVENTS))
             .apply(WithTimestamps.of((Long i) -> new Instant(i)))
@@ -80,14 +95,7 @@ class RecoveryTest {
     PAssert.that(sums).containsInAnyOrder(expected);
 
     StreamScopePipelineResult result = (StreamScopePipelineResult) p.run();
-    assertTrue(reached.await(60, TimeUnit.SECONDS), "the gate was reached");
-    String victim =
-        result.vertexIds().stream()
-            .filter(id -> id.contains("Sum.PerKey") || id.contains("Combine.perKey"))
-            .findFirst()
-            .orElseThrow(() -> new AssertionError("no combine vertex in " + result.vertexIds()));
-    result.killVertex(victim);
-    release.countDown();
+    killWhileGated(result, id -> id.contains("Sum.PerKey") || id.contains("Combine.perKey"));
     assertEquals(PipelineResult.State.DONE, result.waitUntilFinish());
     assertEquals(1, result.restarts());
     long failures = 0;
@@ -127,13 +135,7 @@ class RecoveryTest {
 
   @Test
   void aReplayThatDiffersFailsTheJobNamingStreamSeqAndBothValues() throws Exception {
-    reached = new CountDownLatch(1);
-    release = new CountDownLatch(1);
-    Pipeline p =
-        Pipeline.create(
-            PipelineOptionsFactory.fromArgs(
-                    "--runner=StreamScope", "--parallelism=1", "--recoveryStrategy=recompute")
-                .create());
+    Pipeline p = gatedPipeline("--runner=StreamScope", "--parallelism=1", "--recoveryStrategy=recompute");
     p.apply(GenerateSequence.from(0).to(EVENTS))
         .apply(
             MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
@@ -143,11 +145,7 @@ class RecoveryTest {
         .apply("Tag", ParDo.of(new TagWithAttempt()))
         .apply(org.apache.beam.sdk.transforms.GroupByKey.create());
     StreamScopePipelineResult result = (StreamScopePipelineResult) p.run();
-    assertTrue(reached.await(60, TimeUnit.SECONDS));
-    String victim =
-        result.vertexIds().stream().filter(id -> id.startsWith("Reshuffle")).findFirst().orElseThrow();
-    result.killVertex(victim);
-    release.countDown();
+    killWhileGated(result, id -> id.startsWith("Reshuffle"));
     Pipeline.PipelineExecutionException error =
         org.junit.jupiter.api.Assertions.assertThrows(
             Pipeline.PipelineExecutionException.class, result::waitUntilFinish);
@@ -159,11 +157,7 @@ class RecoveryTest {
 
   @Test
   void withoutRecoveryAKilledVertexFailsTheJobNamingIt() throws Exception {
-    reached = new CountDownLatch(1);
-    release = new CountDownLatch(1);
-    Pipeline p =
-        Pipeline.create(
-            PipelineOptionsFactory.fromArgs("--runner=StreamScope", "--parallelism=2").create());
+    Pipeline p = gatedPipeline("--runner=StreamScope", "--parallelism=2");
     p.apply(GenerateSequence.from(0).to(EVENTS))
         .apply(
             MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
@@ -171,11 +165,7 @@ class RecoveryTest {
         .apply(ParDo.of(new Gate()))
         .apply(Sum.longsPerKey());
     StreamScopePipelineResult result = (StreamScopePipelineResult) p.run();
-    assertTrue(reached.await(60, TimeUnit.SECONDS));
-    String victim =
-        result.vertexIds().stream().filter(id -> id.contains("Sum")).findFirst().orElseThrow();
-    result.killVertex(victim);
-    release.countDown();
+    killWhileGated(result, id -> id.contains("Sum"));
     Pipeline.PipelineExecutionException error =
         org.junit.jupiter.api.Assertions.assertThrows(
             Pipeline.PipelineExecutionException.class, result::waitUntilFinish);
