@@ -28,6 +28,55 @@ public interface StreamScopePipelineOptions
 
   void setRstreamRoot(String rstreamRoot);
 
+  @Description(
+      "How rStreams are made reliable: hybrid (visible from memory at once, persisted"
+          + " asynchronously in batches under --rstreamRoot), synchronous (persisted before they"
+          + " are visible) or memory-only (nothing persisted).")
+  @Default.String("hybrid")
+  String getRstreamPersistence();
+
+  void setRstreamPersistence(String rstreamPersistence);
+
+  @Description(
+      "Bytes of events each persisted rStream keeps in memory; older events that are already"
+          + " persisted are evicted and read back from their segments.")
+  @Default.Long(64L << 20)
+  long getRstreamMemoryBytesMax();
+
+  void setRstreamMemoryBytesMax(long rstreamMemoryBytesMax);
+
+  @Description(
+      "A persisted rStream flushes a batch once it holds 1 MiB or this many milliseconds after it"
+          + " started, whichever comes first.")
+  @Default.Long(10L)
+  long getRstreamFlushIntervalMs();
+
+  void setRstreamFlushIntervalMs(long rstreamFlushIntervalMs);
+
+  @Description(
+      "How a flushed batch is made durable: hflush (in the datanodes' memory, or the OS's on the"
+          + " local file system) or hsync (on disk).")
+  @Default.String("hflush")
+  String getRstreamFlushMode();
+
+  void setRstreamFlushMode(String rstreamFlushMode);
+
+  @Description(
+      "Id of this job: its rStreams go to <rstreamRoot>/<jobId>/. By default every run gets a new"
+          + " random UUID.")
+  @Default.String("")
+  String getJobId();
+
+  void setJobId(String jobId);
+
+  @Description(
+      "Keep the job's persisted rStreams after it succeeded (a failed job's are always kept, for"
+          + " 'streamscope inspect').")
+  @Default.Boolean(false)
+  boolean getKeepRstreams();
+
+  void setKeepRstreams(boolean keepRstreams);
+
   @Description("How often each vertex snapshots its state, in milliseconds (no global barrier).")
   @Default.Long(10_000L)
   long getCheckpointIntervalMs();

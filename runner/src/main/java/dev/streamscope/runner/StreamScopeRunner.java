@@ -1,7 +1,7 @@
 package dev.streamscope.runner;
 
-import dev.streamscope.rstream.InMemoryRStreamStore;
-import dev.streamscope.rstream.RStreamStore;
+import dev.streamscope.rstream.persist.PersistenceStrategy;
+import dev.streamscope.rstream.segment.FlushMode;
 import dev.streamscope.translation.PipelineTranslator;
 import dev.streamscope.translation.TranslatedJob;
 import dev.streamscope.vertex.Job;
@@ -20,7 +20,8 @@ import org.apache.beam.sdk.metrics.MetricsEnvironment;
 
 /**
  * Runs a Beam pipeline on StreamScope: translated into stages of rVertices joined by rStreams,
- * one Vert.x verticle per vertex instance, all in this JVM (the embedded default).
+ * one Vert.x verticle per vertex instance, all in this JVM (the embedded default). The rStreams
+ * are persisted (hybrid by default) under {@code <rstreamRoot>/<jobId>/}; see {@link JobStreams}.
  *
  * <p>{@link #run} returns as soon as the job started; use {@link
  * org.apache.beam.sdk.PipelineResult#waitUntilFinish()} to wait for it.
@@ -68,6 +69,32 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
       throw new IllegalArgumentException("Invalid option --recoveryStrategy: " + e.getMessage(), e);
     }
     try {
+      PersistenceStrategy.parse(options.getRstreamPersistence());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("Invalid option --rstreamPersistence: " + e.getMessage(), e);
+    }
+    try {
+      FlushMode.parse(options.getRstreamFlushMode());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("Invalid option --rstreamFlushMode: " + e.getMessage(), e);
+    }
+    if (options.getRstreamMemoryBytesMax() < 1) {
+      throw new IllegalArgumentException(
+          "Invalid option --rstreamMemoryBytesMax=" + options.getRstreamMemoryBytesMax()
+              + ": must be at least 1");
+    }
+    if (options.getRstreamFlushIntervalMs() < 1) {
+      throw new IllegalArgumentException(
+          "Invalid option --rstreamFlushIntervalMs=" + options.getRstreamFlushIntervalMs()
+              + ": must be at least 1");
+    }
+    String jobId = options.getJobId();
+    if (jobId == null || !jobId.isEmpty() && !jobId.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+      throw new IllegalArgumentException(
+          "Invalid option --jobId=" + jobId + ": must be letters, digits, '.', '_' or '-'"
+              + " (it names the job's directory under --rstreamRoot)");
+    }
+    try {
       URI root = URI.create(options.getRstreamRoot());
       if (root.getScheme() == null) {
         throw new IllegalArgumentException("it has no scheme (file:, hdfs:, ...)");
@@ -87,12 +114,13 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
             new VertxOptions()
                 .setWorkerPoolSize(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()))
                 .setBlockedThreadCheckInterval(60_000));
-    // Recompute re-reads a restarted vertex's inputs from the start: memory-only streams must keep
-    // them. The other strategies recover from snapshots and persisted streams (not built yet), so
-    // there a failure still fails the job.
+    // Recompute re-reads a restarted vertex's inputs from the start: the streams must keep them
+    // (in memory, or in segments that are not garbage-collected on release). The other strategies
+    // recover from snapshots and persisted streams (not built yet), so there a failure still fails
+    // the job.
     boolean recompute =
         RecoveryStrategy.parse(options.getRecoveryStrategy()) == RecoveryStrategy.RECOMPUTE;
-    RStreamStore streams = new InMemoryRStreamStore(recompute);
+    JobStreams streams = JobStreams.create(options, vertx, recompute);
     RecoveryConfig recovery =
         recompute ? RecoveryConfig.recompute(RESTARTS_PER_VERTEX_MAX) : RecoveryConfig.none();
     Job job =
@@ -102,6 +130,7 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
             new VertxVertexLauncher(vertx),
             vertexConfig(options),
             recovery);
+    streams.attach(job);
     return new StreamScopePipelineResult(job, translated, vertx, streams);
   }
 

@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
  *
  * <ul>
  *   <li>0: success;
- *   <li>1: the pipeline failed (the stack trace is printed: it is a bug or an environment problem);
+ *   <li>1: the pipeline failed (the stack trace is printed: it is a bug or an environment problem),
+ *       or {@code inspect} found corruption;
  *   <li>2: usage error: unknown subcommand, option or example, or invalid pipeline options (Beam's
  *       {@link IllegalArgumentException}); only the message is printed.
  * </ul>
@@ -30,7 +31,12 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = StreamScopeCli.Version.class,
     description = "Runs Apache Beam pipelines on the StreamScope runner.",
-    subcommands = {RunCommand.class, OptionsCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      RunCommand.class,
+      OptionsCommand.class,
+      InspectCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class StreamScopeCli implements Runnable {
   /** Exit code of a pipeline that failed. */
   public static final int EXIT_FAILURE = 1;

@@ -1,0 +1,466 @@
+package dev.streamscope.rstream.segment;
+
+import dev.streamscope.rstream.StreamEvent;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.zip.CRC32C;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LeaseRecoverable;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The persisted side of one rStream: its segment files in one directory, with the coverage rule
+ * and index of the package documentation. Every method that touches the file system blocks, so
+ * callers run them through {@code StreamIo.executeBlocking}.
+ *
+ * <p>Threading: {@link #append}, {@link #abandonActive} and {@link #closeActive} form the flush
+ * chain and must run one at a time (the stream starts the next only after the previous
+ * completed); {@link #read} and {@link #deleteBelow} may run concurrently with it and with each
+ * other. The segment list is guarded by this object's monitor.
+ */
+public final class StreamLog {
+  private static final Logger LOG = LoggerFactory.getLogger(StreamLog.class);
+
+  /** Gives the flush chain the events to persist, by seq (in increasing order). */
+  @FunctionalInterface
+  public interface EventSource {
+    StreamEvent event(long seq);
+  }
+
+  /**
+   * What one {@link #append} made durable.
+   *
+   * @param endSeq one past the last seq now durable
+   * @param eventBytes sum of {@link StreamEvent#sizeBytes()} of the appended events
+   */
+  public record Appended(long endSeq, long eventBytes) {}
+
+  /** One segment file as the log knows it. */
+  private static final class Segment {
+    final long number;
+    final Path path;
+    final long firstSeq;
+    final long headerBytes;
+    final SegmentIndex index;
+    long endSeq;
+    long lengthBytes;
+
+    Segment(long number, Path path, long firstSeq, long headerBytes, SegmentIndex index) {
+      this.number = number;
+      this.path = path;
+      this.firstSeq = firstSeq;
+      this.headerBytes = headerBytes;
+      this.index = index;
+      this.endSeq = firstSeq;
+    }
+  }
+
+  private final FileSystem fs;
+  private final Path dir;
+  private final String streamId;
+  private final FlushMode flushMode;
+  private final long segmentBytesMax;
+  private final List<Segment> segments = new ArrayList<>(); // by number; guarded by this
+  private long nextNumber; // guarded by this
+
+  // The flush chain's own state.
+  private SegmentAppender active;
+  private Segment activeSegment; // guarded by this
+  private byte[] buffer = new byte[64 << 10];
+  private final CRC32C crc = new CRC32C();
+
+  private StreamLog(
+      FileSystem fs, Path dir, String streamId, FlushMode flushMode, long segmentBytesMax) {
+    if (segmentBytesMax < 1) {
+      throw new IllegalArgumentException("segmentBytesMax must be >= 1, was " + segmentBytesMax);
+    }
+    this.fs = fs;
+    this.dir = dir;
+    this.streamId = streamId;
+    this.flushMode = flushMode;
+    this.segmentBytesMax = segmentBytesMax;
+  }
+
+  /** The log of a new stream whose directory does not exist yet; does no I/O. */
+  public static StreamLog create(
+      FileSystem fs, Path dir, String streamId, FlushMode flushMode, long segmentBytesMax) {
+    return new StreamLog(fs, dir, streamId, flushMode, segmentBytesMax);
+  }
+
+  /**
+   * Opens the log of a stream whose writer may have died: scans every segment and verifies every
+   * checksum, deletes segments torn inside their header, truncates torn tails where the file
+   * system allows (the bytes are ignored either way), and checks that the segments cover one
+   * contiguous range of seqs. New appends go to a new segment.
+   *
+   * @throws CorruptSegmentException on a checksum mismatch, a foreign segment or a hole
+   */
+  public static StreamLog recover(
+      FileSystem fs, Path dir, String streamId, FlushMode flushMode, long segmentBytesMax)
+      throws IOException {
+    StreamLog log = new StreamLog(fs, dir, streamId, flushMode, segmentBytesMax);
+    FileStatus[] files;
+    try {
+      files = fs.listStatus(dir);
+    } catch (FileNotFoundException e) {
+      return log;
+    }
+    List<FileStatus> segmentFiles = new ArrayList<>();
+    for (FileStatus file : files) {
+      if (file.isFile() && SegmentFormat.numberOf(file.getPath().getName()) >= 0) {
+        segmentFiles.add(file);
+      }
+    }
+    segmentFiles.sort(Comparator.comparingLong(f -> SegmentFormat.numberOf(f.getPath().getName())));
+    Segment previous = null;
+    for (FileStatus file : segmentFiles) {
+      Path path = file.getPath();
+      long number = SegmentFormat.numberOf(path.getName());
+      log.nextNumber = number + 1;
+      // A segment the dead writer left open: take its lease (this also fences a writer that is
+      // not quite dead) so that its length is final before it is scanned.
+      if (!log.closeIfOpen(path)) {
+        throw new LeaseRecoveryPendingException(path.toString());
+      }
+      SegmentScan scan = SegmentScanner.scan(fs, path, null);
+      if (scan.tornHeader()) {
+        LOG.info("rStream {}: deleting segment {}, torn inside its header", streamId, path);
+        deleteQuietly(fs, path);
+        continue;
+      }
+      if (!scan.header().streamId().equals(streamId)) {
+        throw new CorruptSegmentException(
+            path.toString(), 26, "belongs to rStream '" + scan.header().streamId() + "', not '" + streamId + "'");
+      }
+      if (scan.tornTail()) {
+        truncateQuietly(fs, path, scan.validLength(), scan.tornBytes(), streamId);
+      }
+      if (previous != null && (scan.firstSeq() < previous.firstSeq || scan.firstSeq() > previous.endSeq)) {
+        throw new CorruptSegmentException(
+            path.toString(),
+            16,
+            "starts at seq " + scan.firstSeq() + " but the previous segment " + previous.path.getName()
+                + " covers [" + previous.firstSeq + ", " + previous.endSeq + "): a hole or overlap out of order");
+      }
+      Segment segment =
+          new Segment(number, path, scan.firstSeq(), scan.header().lengthBytes(), scan.index());
+      segment.endSeq = scan.endSeq();
+      segment.lengthBytes = scan.validLength();
+      log.segments.add(segment);
+      previous = segment;
+    }
+    return log;
+  }
+
+  private static void truncateQuietly(
+      FileSystem fs, Path path, long validLength, long tornBytes, String streamId) {
+    try {
+      fs.truncate(path, validLength);
+      LOG.info("rStream {}: truncated a torn tail of {} bytes from {}", streamId, tornBytes, path);
+    } catch (IOException | UnsupportedOperationException e) {
+      LOG.info("rStream {}: torn tail of {} ({} bytes) left in place: {}", streamId, path, tornBytes, e.toString());
+    }
+  }
+
+  /**
+   * On a file system with leases (HDFS): if {@code path} is still open for writing, starts lease
+   * recovery, which revokes the writer's lease and closes the file at its final length.
+   *
+   * @return true if the file is closed (or the file system has no leases)
+   */
+  private boolean closeIfOpen(Path path) throws IOException {
+    if (!(fs instanceof LeaseRecoverable leases) || leases.isFileClosed(path)) {
+      return true;
+    }
+    LOG.info("rStream {}: recovering the lease of {}, left open by its writer", streamId, path);
+    return leases.recoverLease(path);
+  }
+
+  private static void deleteQuietly(FileSystem fs, Path path) {
+    try {
+      fs.delete(path, false);
+    } catch (IOException e) {
+      LOG.info("could not delete {}: {}", path, e.toString());
+    }
+  }
+
+  /** The lowest seq the segments hold (the end seq if there are none). */
+  public synchronized long floorSeq() {
+    return segments.isEmpty() ? endSeq() : segments.get(0).firstSeq;
+  }
+
+  /** One past the highest seq the segments cover: the durable seq of a recovered stream. */
+  public synchronized long endSeq() {
+    return segments.isEmpty() ? 0 : segments.get(segments.size() - 1).endSeq;
+  }
+
+  public synchronized int segmentCount() {
+    return segments.size();
+  }
+
+  /** Bytes of intact records and headers in the live segments. */
+  public synchronized long diskBytes() {
+    long total = 0;
+    for (Segment segment : segments) {
+      total += segment.lengthBytes;
+    }
+    return total;
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The flush chain
+
+  /**
+   * Appends the events {@code [fromSeq, toSeq)} — or a prefix of at least one event holding about
+   * {@code maxBytes} — to the active segment (a new one starting at {@code fromSeq} if there is
+   * none), flushes, and rolls the segment once it is full.
+   *
+   * @return what is now durable
+   */
+  public Appended append(EventSource events, long fromSeq, long toSeq, long maxBytes)
+      throws IOException {
+    if (fromSeq >= toSeq) {
+      throw new IllegalArgumentException("empty batch [" + fromSeq + ", " + toSeq + ")");
+    }
+    if (active == null) {
+      openSegment(fromSeq);
+    } else if (activeSegment.endSeq != fromSeq) {
+      throw new IllegalStateException(
+          "rStream " + streamId + ": batch starts at " + fromSeq + " but the segment ends at " + activeSegment.endSeq);
+    }
+    long startOffset = active.length();
+    int used = 0;
+    long seq = fromSeq;
+    long[] indexSeqs = new long[4];
+    long[] indexOffsets = new long[4];
+    int indexed = 0;
+    long lastIndexed = Long.MIN_VALUE;
+    long eventBytes = 0;
+    while (seq < toSeq && (used < maxBytes || seq == fromSeq)) {
+      StreamEvent event = events.event(seq);
+      eventBytes += event.sizeBytes();
+      int bytes = SegmentFormat.recordBytes(event);
+      if (buffer.length - used < bytes) {
+        buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, used + bytes));
+      }
+      long offset = startOffset + used;
+      if (offset - lastIndexed >= SegmentFormat.INDEX_INTERVAL_BYTES) {
+        if (indexed == indexSeqs.length) {
+          indexSeqs = Arrays.copyOf(indexSeqs, indexed * 2);
+          indexOffsets = Arrays.copyOf(indexOffsets, indexed * 2);
+        }
+        indexSeqs[indexed] = seq;
+        indexOffsets[indexed] = offset;
+        indexed++;
+        lastIndexed = offset;
+      }
+      used = SegmentFormat.encodeRecord(event, buffer, used, crc);
+      seq++;
+    }
+    active.append(buffer, used);
+    active.flush(flushMode);
+    synchronized (this) {
+      for (int i = 0; i < indexed; i++) {
+        activeSegment.index.add(indexSeqs[i], indexOffsets[i]);
+      }
+      activeSegment.endSeq = seq;
+      activeSegment.lengthBytes = active.length();
+    }
+    if (buffer.length > (4 << 20) && used < buffer.length / 4) {
+      buffer = new byte[64 << 10]; // Do not keep a huge buffer after one huge batch.
+    }
+    if (active.length() >= segmentBytesMax) {
+      closeActive();
+    }
+    return new Appended(seq, eventBytes);
+  }
+
+  private void openSegment(long firstSeq) throws IOException {
+    long number;
+    synchronized (this) {
+      number = nextNumber++;
+    }
+    SegmentAppender appender = SegmentAppender.create(fs, dir, streamId, number, firstSeq);
+    Segment segment =
+        new Segment(number, appender.path(), firstSeq, appender.length(), new SegmentIndex());
+    segment.lengthBytes = appender.length();
+    synchronized (this) {
+      segments.add(segment);
+      activeSegment = segment;
+    }
+    active = appender;
+  }
+
+  /**
+   * Gives up the active segment after a failed append: closes it as well as it can; the next
+   * append starts a new segment at the durable seq, which supersedes whatever the broken one holds
+   * beyond it.
+   */
+  public void abandonActive() {
+    SegmentAppender broken = active;
+    active = null;
+    synchronized (this) {
+      activeSegment = null;
+    }
+    if (broken != null) {
+      try {
+        broken.close();
+      } catch (IOException | RuntimeException e) {
+        LOG.debug("rStream {}: closing broken segment {} failed: {}", streamId, broken.path(), e.toString());
+        try {
+          closeIfOpen(broken.path()); // Let HDFS close it, so that readers get its length.
+        } catch (IOException | RuntimeException again) {
+          LOG.debug("rStream {}: lease recovery of {} failed: {}", streamId, broken.path(), again.toString());
+        }
+      }
+    }
+  }
+
+  /** Closes the active segment (the stream is done or closing). */
+  public void closeActive() throws IOException {
+    SegmentAppender last = active;
+    active = null;
+    synchronized (this) {
+      activeSegment = null;
+    }
+    if (last != null) {
+      last.close();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reads and deletion
+
+  /**
+   * Reads the events from {@code seq} on, within one segment's coverage, below {@code limitSeq}
+   * and up to about {@code maxBytes} of records (at least one event).
+   *
+   * @throws CorruptSegmentException if a record on the way is corrupt
+   * @throws IOException if no segment holds {@code seq} or the file ends early
+   */
+  public StreamEvent[] read(long seq, long limitSeq, long maxBytes) throws IOException {
+    Path path;
+    long coverEnd;
+    long startSeq;
+    long startOffset;
+    synchronized (this) {
+      int at = segmentOf(seq);
+      if (at < 0) {
+        throw new IOException(
+            "rStream " + streamId + ": no segment holds seq " + seq + " (segments cover ["
+                + floorSeq() + ", " + endSeq() + "))");
+      }
+      Segment segment = segments.get(at);
+      path = segment.path;
+      coverEnd = coverEnd(at);
+      long[] entry = segment.index.floor(seq);
+      startSeq = entry == null ? segment.firstSeq : entry[0];
+      startOffset = entry == null ? segment.headerBytes : entry[1];
+    }
+    long endSeq = Math.min(coverEnd, limitSeq);
+    if (seq >= endSeq) {
+      throw new IOException(
+          "rStream " + streamId + ": seq " + seq + " is beyond what " + path + " holds (" + endSeq + ")");
+    }
+    List<StreamEvent> events = new ArrayList<>();
+    long bytes = 0;
+    try (SegmentReader reader = SegmentReader.openAt(fs, path, startOffset, startSeq)) {
+      while (reader.next()) {
+        if (reader.seq() < seq) {
+          continue;
+        }
+        events.add(reader.event());
+        bytes += reader.recordBytes();
+        if (reader.seq() + 1 >= endSeq || bytes >= maxBytes) {
+          break;
+        }
+      }
+    } catch (CorruptSegmentException e) {
+      throw e;
+    } catch (IOException e) {
+      // A broken segment whose writer could not close it (a datanode died under it) cannot be
+      // read until its lease is recovered; the caller retries. The active segment is left to the
+      // flush chain, which notices failures itself.
+      boolean active;
+      synchronized (this) {
+        active = activeSegment != null && activeSegment.path.equals(path);
+      }
+      if (!active) {
+        try {
+          closeIfOpen(path);
+        } catch (IOException | RuntimeException ignored) {
+          // The read error is the one reported; the next attempt tries again.
+        }
+      }
+      throw e;
+    }
+    if (events.isEmpty()) {
+      throw new IOException(
+          "rStream " + streamId + ": " + path + " ended before seq " + seq + " (from offset " + startOffset + ")");
+    }
+    return events.toArray(new StreamEvent[0]);
+  }
+
+  /** Index in {@link #segments} of the segment whose coverage holds {@code seq}, or -1. */
+  private int segmentOf(long seq) {
+    for (int i = segments.size() - 1; i >= 0; i--) {
+      Segment segment = segments.get(i);
+      if (segment.firstSeq <= seq) {
+        return seq < coverEnd(i) ? i : -1;
+      }
+    }
+    return -1;
+  }
+
+  private long coverEnd(int at) {
+    Segment segment = segments.get(at);
+    return at + 1 < segments.size()
+        ? Math.min(segment.endSeq, segments.get(at + 1).firstSeq)
+        : segment.endSeq;
+  }
+
+  /** How many segments {@link #deleteBelow} would delete now (no I/O). */
+  public synchronized int collectableBelow(long seq) {
+    int count = 0;
+    while (count < segments.size() && collectable(count, seq)) {
+      count++;
+    }
+    return count;
+  }
+
+  // The last segment stays (even sealed) so the log always knows its end seq.
+  private boolean collectable(int at, long seq) {
+    return segments.get(at) != activeSegment && at + 1 < segments.size() && coverEnd(at) <= seq;
+  }
+
+  /**
+   * Deletes the oldest segments whose whole coverage lies below {@code seq}, except the one the
+   * flush chain appends to and the last one.
+   *
+   * @return the number of segments deleted
+   */
+  public int deleteBelow(long seq) throws IOException {
+    List<Segment> doomed = new ArrayList<>();
+    synchronized (this) {
+      while (doomed.size() < segments.size() && collectable(doomed.size(), seq)) {
+        doomed.add(segments.get(doomed.size()));
+      }
+      segments.subList(0, doomed.size()).clear();
+    }
+    for (Segment segment : doomed) {
+      fs.delete(segment.path, false);
+    }
+    return doomed.size();
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The on-disk format of persisted rStreams (format version 1), and the code that writes, scans
+ * and reads it through a Hadoop {@code FileSystem}.
+ *
+ * <h2>Layout</h2>
+ *
+ * <pre>
+ * &lt;root&gt;/&lt;jobId&gt;/&lt;encoded stream id&gt;/&lt;segment number, 20 digits&gt;.rseg
+ * </pre>
+ *
+ * The stream id is kept readable: every character outside {@code [A-Za-z0-9._-]} (and a leading
+ * {@code .}) becomes {@code ~XX}, the hex of its UTF-8 bytes ({@link StreamDirs}). Each rStream
+ * has one writer, which appends to one segment at a time and rolls to a new segment (number + 1)
+ * once the current one reaches its size limit, after a write error, or after a restart. Segment
+ * files are never rewritten; a torn tail is truncated at recovery where the file system allows.
+ *
+ * <h2>Segment file</h2>
+ *
+ * All integers are big-endian ({@link java.io.DataOutputStream} order). A header, then records:
+ *
+ * <pre>
+ * header:
+ *   0  u32  magic 0x52534547 ("RSEG")
+ *   4  u16  format version (1)
+ *   6  u16  header length H in bytes, checksum included
+ *   8  i64  segment number (also in the file name)
+ *  16  i64  first seq: the seq of the first record
+ *  24  u16  length L of the stream id
+ *  26  L    stream id, UTF-8
+ *  26+L u32 CRC32C of bytes [0, 26+L)
+ *
+ * record (at offset H, then back to back):
+ *   0  i64  seq (the first record has the header's first seq, each next one seq + 1)
+ *   8  u8   kind: 0 data, 1 watermark, 2 end
+ *   9  i32  payload length P (data: the encoded element; watermark: 8, the millis as i64; end: 0)
+ *  13  u32  header checksum: CRC32C of bytes [0, 13) of the record
+ *  17  P    payload
+ *  17+P u32 record checksum: CRC32C of bytes [0, 17+P) of the record
+ * </pre>
+ *
+ * The header checksum protects the length before it is trusted, so a flipped bit in a length
+ * cannot pass for a torn tail. When a file ends inside a record (the writer died between two
+ * flushes) the rest is a <em>torn tail</em>: ignored, and truncated by recovery. A record whose
+ * checksum does not match, or whose seq is not the next one, is <em>corruption</em>: reading fails
+ * with a {@link CorruptSegmentException} naming file, offset, expected and actual values; no
+ * corrupt byte is ever returned.
+ *
+ * <h2>Which segment holds a seq</h2>
+ *
+ * Segment numbers order the segments; first seqs never decrease with the number. Segment
+ * {@code i} covers {@code [first(i), min(end(i), first(i + 1)))}: after a write error the writer
+ * starts a new segment at the durable seq, so the broken segment may hold unacknowledged records
+ * beyond it, which the newer segment supersedes (by determinism they are equal anyway). A stream's
+ * durable prefix is the union of the coverages; a hole between coverages is corruption.
+ *
+ * <h2>Index</h2>
+ *
+ * The writer and the recovery scan keep a small in-memory index per segment: the offset of a
+ * record at least every {@link SegmentFormat#INDEX_INTERVAL_BYTES} bytes (and at every flushed
+ * batch), so a reader seeks close to a seq and scans forward.
+ */
+package dev.streamscope.rstream.segment;

@@ -1,0 +1,190 @@
+package dev.streamscope.vertex;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.streamscope.rstream.RStream;
+import dev.streamscope.rstream.persist.HadoopRStreamStore;
+import dev.streamscope.rstream.persist.PersistenceStrategy;
+import dev.streamscope.rstream.persist.PersistentRStream;
+import dev.streamscope.rstream.persist.RStreamOptions;
+import dev.streamscope.rstream.persist.RegenerationHook;
+import dev.streamscope.vertex.graph.EdgeKind;
+import dev.streamscope.vertex.graph.InputSpec;
+import dev.streamscope.vertex.graph.JobGraph;
+import dev.streamscope.vertex.graph.StageSpec;
+import dev.streamscope.vertex.vertx.VertxStreamIo;
+import dev.streamscope.vertex.vertx.VertxVertexLauncher;
+import io.vertx.core.Vertx;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A job over persisted rStreams (raw local file system, the Vert.x I/O binding): every element
+ * arrives, every stream ends durable, and a source held back by a small persistence backlog is
+ * woken when it drains (no lost wake-up).
+ */
+class PersistentStreamsJobTest {
+  private static final int ELEMENTS = 20_000;
+
+  @TempDir java.nio.file.Path temp;
+  private Vertx vertx;
+
+  @BeforeEach
+  void startVertx() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterEach
+  void stopVertx() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  /** Emits {@code first, first + step, ...} below {@code end}; key hash = value. */
+  private static final class Numbers implements SourceOperator {
+    private final int end;
+    private final int step;
+    private int next;
+    private OperatorContext context;
+
+    Numbers(int first, int end, int step) {
+      this.next = first;
+      this.end = end;
+      this.step = step;
+    }
+
+    @Override
+    public void open(OperatorContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public void startBundle() {}
+
+    @Override
+    public Status emit(int maxElements) {
+      for (int i = 0; i < maxElements && next < end; i++, next += step) {
+        context.emit(0, next, ByteBuffer.allocate(100).putInt(next).array());
+      }
+      return next >= end ? Status.DONE : Status.MORE;
+    }
+
+    @Override
+    public void finishBundle() {}
+
+    @Override
+    public long outputWatermark(int output) {
+      return next >= end ? Long.MAX_VALUE : Long.MIN_VALUE;
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /** Collects the values it receives. */
+  private static final class Collect implements Operator {
+    private final Set<Integer> seen;
+
+    Collect(Set<Integer> seen) {
+      this.seen = seen;
+    }
+
+    @Override
+    public void open(OperatorContext context) {}
+
+    @Override
+    public void startBundle() {}
+
+    @Override
+    public void processElement(int input, byte[] payload) {
+      if (!seen.add(ByteBuffer.wrap(payload).getInt())) {
+        throw new IllegalStateException("duplicate " + ByteBuffer.wrap(payload).getInt());
+      }
+    }
+
+    @Override
+    public void advanceWatermark(int input, long watermarkMillis) {}
+
+    @Override
+    public void finishBundle() {}
+
+    @Override
+    public long outputWatermark(int output) {
+      return Long.MAX_VALUE;
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = PersistenceStrategy.class, names = {"HYBRID", "SYNCHRONOUS"})
+  void everyElementArrivesAndEveryStreamEndsDurable(PersistenceStrategy strategy) throws Exception {
+    FileSystem fs = FileSystem.getLocal(new Configuration()).getRawFileSystem();
+    RStreamOptions options =
+        RStreamOptions.defaults()
+            .withStrategy(strategy)
+            .withBatch(8 << 10, 2)
+            .withBacklogBytesMax(16 << 10) // small: the sources often wait for persistence
+            .withMemoryBytesMax(64 << 10) // small: readers often read evicted events back
+            .withSegmentBytesMax(256 << 10);
+    VertxStreamIo io = new VertxStreamIo(vertx, "rstream-io", 2);
+    HadoopRStreamStore store =
+        new HadoopRStreamStore(fs, new Path(temp.toUri().toString(), "job"), options, io, RegenerationHook.NONE);
+    List<RStream> opened = new ArrayList<>();
+    Set<Integer> seen = ConcurrentHashMap.newKeySet();
+    JobGraph graph =
+        new JobGraph()
+            .add(new StageSpec("numbers", 2, List.of(), 1, p -> new Numbers(p, ELEMENTS, 2)))
+            .add(
+                new StageSpec(
+                    "collect",
+                    2,
+                    List.of(new InputSpec("numbers", 0, EdgeKind.HASH)),
+                    0,
+                    p -> new Collect(seen)));
+    Job job =
+        Job.start(
+            graph,
+            new dev.streamscope.rstream.RStreamStore() {
+              @Override
+              public RStream open(String streamId, String producer) {
+                RStream stream = store.open(streamId, producer);
+                opened.add(stream);
+                return stream;
+              }
+
+              @Override
+              public void close() {
+                store.close();
+              }
+            },
+            new VertxVertexLauncher(vertx),
+            new VertexConfig(100, 4_096, 1 << 20, 5));
+    try {
+      job.completion().get(120, TimeUnit.SECONDS);
+    } finally {
+      job.stop().get(30, TimeUnit.SECONDS);
+    }
+    assertEquals(ELEMENTS, seen.size());
+    store.closeAsync().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    assertTrue(opened.size() >= 4, "streams " + opened.size());
+    for (RStream stream : opened) {
+      PersistentRStream persistent = (PersistentRStream) stream;
+      assertEquals(persistent.nextSeq(), persistent.durableSeq(), persistent.toString());
+    }
+    assertEquals(4, store.listStreams().toCompletableFuture().get().size());
+  }
+}
