@@ -2,23 +2,28 @@ package dev.streamscope.runner;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.Window;
@@ -86,22 +91,42 @@ class StreamingTest {
     assertTrue(seenAtCancel >= 200);
   }
 
+  /**
+   * A TestStream drives the job's processing time (logical, from the start of time, as in the
+   * DirectRunner): a timer set 500 ms ahead fires at that logical instant once the script advances
+   * processing time past it, after the element that set it.
+   */
   @Test
-  void processingTimeEventsInATestStreamAreRefusedByName() {
+  void processingTimeEventsInATestStreamDriveProcessingTimeTimers() {
     Pipeline p =
         Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=TestStreamScopeRunner").create());
-    p.apply(
-            "Script",
-            TestStream.create(StringUtf8Coder.of())
-                .addElements("x")
-                .advanceProcessingTime(Duration.standardSeconds(1))
-                .advanceWatermarkToInfinity())
-        .apply(ParDo.of(new DoFn<String, Void>() {
-          @ProcessElement
-          public void process() {}
-        }));
-    IllegalArgumentException error = assertThrows(IllegalArgumentException.class, p::run);
-    assertTrue(error.getMessage().contains("beam:transform:teststream:v1"), error.getMessage());
-    assertTrue(error.getMessage().contains("Script"), error.getMessage());
+    PCollection<String> out =
+        p.apply(
+                "Script",
+                TestStream.create(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
+                    .addElements(KV.of("k", "x"))
+                    .advanceProcessingTime(Duration.standardSeconds(1))
+                    .advanceWatermarkToInfinity())
+            .apply(ParDo.of(new ProcessingTimer()));
+    Instant expectedFiring = BoundedWindow.TIMESTAMP_MIN_VALUE.plus(Duration.millis(500));
+    PAssert.that(out).containsInAnyOrder("element x", "timer at " + expectedFiring);
+    p.run();
+  }
+
+  private static final class ProcessingTimer extends DoFn<KV<String, String>, String> {
+    @TimerId("t")
+    private final TimerSpec spec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
+
+    @ProcessElement
+    public void process(
+        @Element KV<String, String> element, @TimerId("t") Timer timer, OutputReceiver<String> out) {
+      timer.offset(Duration.millis(500)).setRelative();
+      out.output("element " + element.getValue());
+    }
+
+    @OnTimer("t")
+    public void onTimer(OnTimerContext context, OutputReceiver<String> out) {
+      out.output("timer at " + context.fireTimestamp());
+    }
   }
 }

@@ -11,6 +11,7 @@ import dev.streamscope.translation.translators.ImpulseTranslator;
 import dev.streamscope.translation.translators.ParDoTranslator;
 import dev.streamscope.translation.translators.ReadTranslator;
 import dev.streamscope.translation.translators.ReshuffleTranslator;
+import dev.streamscope.translation.translators.SplittableProcessTranslator;
 import dev.streamscope.translation.translators.TestStreamTranslator;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +24,8 @@ import org.apache.beam.sdk.util.construction.SplittableParDo;
 
 /**
  * Beam pipeline to StreamScope job graph. Reads are first converted to primitive reads (as the
- * Flink and Samza runners do); then every primitive is translated by the one translator
+ * Flink and Samza runners do) and splittable ParDos expanded (Beam's SplittableParDo, see {@link
+ * SplittableProcessTranslator}); then every primitive is translated by the one translator
  * registered for its URN, in topological order. A primitive without a translator fails the
  * translation, naming its URN and step.
  */
@@ -37,7 +39,8 @@ public final class PipelineTranslator {
           PTransformTranslation.GROUP_BY_KEY_TRANSFORM_URN, new GroupByKeyTranslator(),
           PTransformTranslation.FLATTEN_TRANSFORM_URN, new FlattenTranslator(),
           PTransformTranslation.ASSIGN_WINDOWS_TRANSFORM_URN, new AssignWindowsTranslator(),
-          PTransformTranslation.CREATE_VIEW_TRANSFORM_URN, new CreateViewTranslator());
+          PTransformTranslation.CREATE_VIEW_TRANSFORM_URN, new CreateViewTranslator(),
+          PTransformTranslation.SPLITTABLE_PROCESS_KEYED_URN, new SplittableProcessTranslator());
 
   private PipelineTranslator() {}
 
@@ -47,6 +50,7 @@ public final class PipelineTranslator {
       throw new IllegalArgumentException("parallelism must be >= 1, was " + parallelism);
     }
     SplittableParDo.convertReadBasedSplittableDoFnsToPrimitiveReads(pipeline);
+    pipeline.replaceAll(List.of(SplittableProcessTranslator.expansion()));
     pipeline.replaceAll(List.of(DeterministicShardingOverride.override()));
     StageGraphBuilder stages = new StageGraphBuilder();
     pipeline.traverseTopologically(
@@ -54,6 +58,11 @@ public final class PipelineTranslator {
           @Override
           public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
             if (!node.isRootNode() && tryBoundedUnboundedRead(node)) {
+              return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
+            }
+            if (!node.isRootNode() && SplittableProcessTranslator.isUniqueKeying(node)) {
+              SplittableProcessTranslator.translateUniqueKeying(
+                  new TranslationContext(pipeline, node, pipeline.getOptions(), parallelism, stages));
               return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
             }
             if (!node.isRootNode() && ReshuffleTranslator.isReshuffle(node)) {

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.IntFunction;
+import org.apache.beam.runners.core.metrics.MetricsContainerImpl;
 import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -46,6 +47,22 @@ public final class StageGraphBuilder {
 
   private final Map<PCollection<?>, Producer> producers = new HashMap<>();
   private final List<Stage> stages = new ArrayList<>();
+  private boolean logicalProcessingTime;
+  /** Metrics user code reports during translation (a source's split or size estimate). */
+  private final MetricsContainerStepMap translationMetrics = new MetricsContainerStepMap();
+
+  /** Where Beam metrics reported by {@code step}'s user code at translation time go. */
+  public MetricsContainerImpl translationMetrics(String step) {
+    return translationMetrics.getContainer(step);
+  }
+
+  /**
+   * Makes processing time logical for the whole job (a TestStream drives it, as Beam's
+   * DirectRunner does with its test clock): see {@link FusedStageOperator}.
+   */
+  public void useLogicalProcessingTime() {
+    logicalProcessingTime = true;
+  }
 
   /** A step with no inputs starting a stage of {@code parallelism} partitions. */
   public void source(String name, int parallelism, IntFunction<Step> factory, List<PCollection<?>> outputs) {
@@ -81,6 +98,9 @@ public final class StageGraphBuilder {
         kind = EdgeKind.REBALANCE;
       }
       int output = outputOf(producer, input.collection(), kind == EdgeKind.HASH);
+      if (kind == EdgeKind.HASH || kind == EdgeKind.REBALANCE) {
+        producer.stage.plan.addPartitionedConsumer(output, parallelism);
+      }
       stage.inputs.add(new InputSpec(producer.stage.plan.id(), output, kind));
       int stageInput = stage.plan.addInput(new StagePlan.InputPlan(windowedCoder(input.collection())));
       ports.add(StagePlan.PortSource.ofStageInput(stageInput));
@@ -152,8 +172,10 @@ public final class StageGraphBuilder {
   /** The job graph; every vertex's metrics map is added to {@code metrics} when it is created. */
   JobGraph build(PipelineOptions options, ConcurrentLinkedQueue<MetricsContainerStepMap> metrics) {
     JobGraph graph = new JobGraph();
+    metrics.add(translationMetrics);
     for (Stage stage : stages) {
       StagePlan plan = stage.plan;
+      plan.setLogicalProcessingTime(logicalProcessingTime);
       graph.add(
           new StageSpec(
               plan.id(),

@@ -21,6 +21,14 @@ import org.apache.beam.sdk.values.WindowedValue;
  * <p>Watermark of a step = min over its ports' sources (stage inputs or upstream steps), passed to
  * the step when it advances; the step's output watermark = min(that, the step's hold). Recomputed
  * in step order whenever an input watermark advances and at the end of every bundle.
+ *
+ * <p>Processing time has two modes. By default it is the vertex's clock (the seam): every bundle
+ * starts by moving each step to it, and the vertex host calls {@link #advanceProcessingTime} when
+ * the next processing-time timer is due. In a job with a TestStream it is logical, like the
+ * DirectRunner's test clock: it starts at the beginning of time and moves only when the TestStream
+ * says so; each advance travels through the stages as a control event in line with the data
+ * ({@link Envelope}), so a step sees it after exactly the elements emitted before it, and the
+ * outputs of the timers it fires precede it downstream. Runs are then repeatable.
  */
 public final class FusedStageOperator implements SourceOperator {
   private final StagePlan plan;
@@ -29,6 +37,7 @@ public final class FusedStageOperator implements SourceOperator {
   private final MetricsContainerStepMap metrics;
   private final Step[] steps;
   private final long[] stageInputWatermarkMillis;
+  private final boolean logicalProcessingTime;
   private MetricsSwitch metricsSwitch;
   private MetricsContainer metricsOutsideTurn;
   private OperatorContext context;
@@ -41,6 +50,7 @@ public final class FusedStageOperator implements SourceOperator {
     this.metrics = metrics;
     this.steps = new Step[plan.steps().size()];
     this.stageInputWatermarkMillis = new long[plan.inputs().size()];
+    this.logicalProcessingTime = plan.logicalProcessingTime();
     java.util.Arrays.fill(stageInputWatermarkMillis, Long.MIN_VALUE);
   }
 
@@ -87,12 +97,7 @@ public final class FusedStageOperator implements SourceOperator {
       for (int port = 0; port < ports.size(); port++) {
         StagePlan.PortSource source = ports.get(port);
         if (!source.isStageInput()) {
-          Step consumer = steps[i];
-          int consumerPort = port;
-          receivers
-              .get(source.step())
-              .get(source.stepOutput())
-              .add(element -> consumer.processScoped(consumerPort, element));
+          receivers.get(source.step()).get(source.stepOutput()).add(portReceiver(steps[i], port));
         }
       }
     }
@@ -115,18 +120,71 @@ public final class FusedStageOperator implements SourceOperator {
     }
   }
 
+  private static Receiver portReceiver(Step consumer, int port) {
+    return new Receiver() {
+      @Override
+      public void accept(WindowedValue<?> element) throws Exception {
+        consumer.processScoped(port, element);
+      }
+
+      @Override
+      public void processingTime(long nowMillis) throws Exception {
+        consumer.receiveProcessingTime(nowMillis);
+      }
+    };
+  }
+
   private Receiver encoder(int output, StagePlan.OutputPlan plan) {
     Coder<WindowedValue<?>> coder = plan.coder();
     Coder<Object> keyCoder = plan.keyCoder();
+    if (logicalProcessingTime) {
+      return new EnvelopeEncoder(output, coder, keyCoder);
+    }
     return element -> {
       byte[] bytes = CoderUtils.encodeToByteArray(coder, element);
-      int keyHash = 0;
-      if (keyCoder != null) {
-        Object key = ((KV<?, ?>) element.getValue()).getKey();
-        keyHash = ByteKey.hashOf(CoderUtils.encodeToByteArray(keyCoder, key));
-      }
-      context.emit(output, keyHash, bytes);
+      context.emit(output, keyHash(keyCoder, element), bytes);
     };
+  }
+
+  private static int keyHash(Coder<Object> keyCoder, WindowedValue<?> element) throws Exception {
+    if (keyCoder == null) {
+      return 0;
+    }
+    Object key = ((KV<?, ?>) element.getValue()).getKey();
+    return ByteKey.hashOf(CoderUtils.encodeToByteArray(keyCoder, key));
+  }
+
+  /**
+   * Stage output of a job with logical processing time: each payload starts with a tag byte, data
+   * ({@link Envelope#DATA}, then the encoded element) or a processing-time advance ({@link
+   * Envelope#PROCESSING_TIME}, then 8 bytes), and an advance goes to every partition of every
+   * consumer (a key-partitioned or round-robin edge takes one copy per partition).
+   */
+  private final class EnvelopeEncoder implements Receiver {
+    private final int output;
+    private final Coder<WindowedValue<?>> coder;
+    private final Coder<Object> keyCoder;
+    private final int fanOut;
+
+    EnvelopeEncoder(int output, Coder<WindowedValue<?>> coder, Coder<Object> keyCoder) {
+      this.output = output;
+      this.coder = coder;
+      this.keyCoder = keyCoder;
+      this.fanOut = plan.outputFanOut(output);
+    }
+
+    @Override
+    public void accept(WindowedValue<?> element) throws Exception {
+      context.emit(output, keyHash(keyCoder, element), Envelope.data(coder, element));
+    }
+
+    @Override
+    public void processingTime(long nowMillis) {
+      byte[] payload = Envelope.processingTime(nowMillis);
+      for (int copy = 0; copy < fanOut; copy++) {
+        context.emit(output, copy, payload);
+      }
+    }
   }
 
   /** Installs the stage's metrics switch on this thread for the turn. */
@@ -146,13 +204,23 @@ public final class FusedStageOperator implements SourceOperator {
     for (Step step : steps) {
       step.inScope(step::startBundle);
     }
+    if (!logicalProcessingTime) {
+      // Steps see the processing time of the bundle they run in (timers set now are relative to
+      // it); timers already due fire here.
+      advanceProcessingTime(context.nowMillis());
+    }
   }
 
   @Override
   public void processElement(int input, byte[] payload) throws Exception {
-    WindowedValue<?> element =
-        CoderUtils.decodeFromByteArray(plan.inputs().get(input).coder(), payload);
-    steps[0].processScoped(input, element);
+    Coder<WindowedValue<?>> coder = plan.inputs().get(input).coder();
+    if (!logicalProcessingTime) {
+      steps[0].processScoped(input, CoderUtils.decodeFromByteArray(coder, payload));
+    } else if (Envelope.isProcessingTime(payload)) {
+      steps[0].receiveProcessingTime(Envelope.processingTimeOf(payload));
+    } else {
+      steps[0].processScoped(input, Envelope.dataOf(coder, payload));
+    }
   }
 
   @Override
@@ -199,13 +267,19 @@ public final class FusedStageOperator implements SourceOperator {
 
   @Override
   public void advanceProcessingTime(long nowMillis) throws Exception {
+    if (logicalProcessingTime) {
+      return; // Processing time comes with the data, never from the wall clock.
+    }
     for (Step step : steps) {
-      step.inScope(() -> step.onProcessingTime(nowMillis));
+      step.advanceProcessingTime(nowMillis);
     }
   }
 
   @Override
   public long nextProcessingTimeMillis() {
+    if (logicalProcessingTime) {
+      return Long.MAX_VALUE;
+    }
     long next = Long.MAX_VALUE;
     for (Step step : steps) {
       next = Math.min(next, step.nextProcessingTimeMillis());

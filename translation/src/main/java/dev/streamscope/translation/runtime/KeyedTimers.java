@@ -48,9 +48,25 @@ public final class KeyedTimers {
             return byOutput != 0 ? byOutput : ORDER.compare(a, b);
           });
   private final Map<Id, Timer> byId = new HashMap<>();
+  private final boolean processingTimersHold;
   private long inputWatermarkMillis = Long.MIN_VALUE;
   private long processingTimeMillis = Long.MIN_VALUE;
   private Instant outputWatermark;
+
+  /** Timers where only event-time timers hold the watermark (runners-core's GroupByKey). */
+  public KeyedTimers() {
+    this(false);
+  }
+
+  /**
+   * @param processingTimersHold whether processing-time timers hold the watermark at their output
+   *     timestamps too, as user timers do (SimpleDoFnRunner gives them the setting element's
+   *     timestamp by default). ReduceFnRunner's processing-time timers carry a processing time as
+   *     output timestamp, so they must not hold.
+   */
+  public KeyedTimers(boolean processingTimersHold) {
+    this.processingTimersHold = processingTimersHold;
+  }
 
   public TimerInternals forKey(ByteKey key) {
     return new KeyTimerInternals(key);
@@ -79,23 +95,30 @@ public final class KeyedTimers {
     return first;
   }
 
-  /** Removes and returns the earliest due processing-time timer, or null. */
+  /**
+   * Removes and returns the earliest due processing-time timer, or null. Like event-time timers
+   * (and the DirectRunner's processing-time timers), a timer is due once time is strictly past
+   * it: runners-core's processing-time triggers fire only when the time is after their target, so
+   * a timer delivered at its own instant would be consumed without firing.
+   */
   public Timer pollDueProcessingTimer() {
     Timer first = processingTimers.isEmpty() ? null : processingTimers.first();
     if (first == null
         || (processingTimeMillis != Long.MAX_VALUE
-            && first.data().getTimestamp().getMillis() > processingTimeMillis)) {
+            && first.data().getTimestamp().getMillis() >= processingTimeMillis)) {
       return null;
     }
     remove(first);
     return first;
   }
 
-  /** Earliest processing-time timer, or {@code Long.MAX_VALUE}. */
+  /** When the earliest processing-time timer becomes due, or {@code Long.MAX_VALUE}. */
   public long nextProcessingTimeMillis() {
-    return processingTimers.isEmpty()
-        ? Long.MAX_VALUE
-        : processingTimers.first().data().getTimestamp().getMillis();
+    if (processingTimers.isEmpty()) {
+      return Long.MAX_VALUE;
+    }
+    long first = processingTimers.first().data().getTimestamp().getMillis();
+    return first == Long.MAX_VALUE ? first : first + 1;
   }
 
   /** Earliest output timestamp of a pending timer: the watermark hold timers impose. */
@@ -118,7 +141,7 @@ public final class KeyedTimers {
     Timer timer = new Timer(key, data);
     byId.put(id, timer);
     queueOf(data.getDomain()).add(timer);
-    if (data.getDomain() == TimeDomain.EVENT_TIME) {
+    if (data.getDomain() == TimeDomain.EVENT_TIME || processingTimersHold) {
       byOutputTimestamp.add(timer);
     }
   }

@@ -55,6 +55,8 @@ public final class StagePlan {
   private final List<StepPlan> steps = new ArrayList<>();
   private final List<InputPlan> inputs = new ArrayList<>();
   private final List<OutputPlan> outputs = new ArrayList<>();
+  private final List<Integer> outputFanOuts = new ArrayList<>();
+  private boolean logicalProcessingTime;
 
   public StagePlan(String id) {
     this.id = id;
@@ -76,7 +78,33 @@ public final class StagePlan {
 
   public int addOutput(OutputPlan output) {
     outputs.add(output);
+    outputFanOuts.add(1);
     return outputs.size() - 1;
+  }
+
+  /**
+   * A consumer of output {@code index} has {@code partitions} partitions and picks one per event
+   * (by key hash or round-robin): a control event must be emitted that many times to reach each.
+   */
+  public void addPartitionedConsumer(int index, int partitions) {
+    outputFanOuts.set(index, Math.max(outputFanOuts.get(index), partitions));
+  }
+
+  /** How often a control event goes out on output {@code index} to reach every partition. */
+  public int outputFanOut(int index) {
+    return outputFanOuts.get(index);
+  }
+
+  /**
+   * Processing time of the whole job is logical (a TestStream drives it): it travels with the
+   * data as control events, and the wall clock is never read for it.
+   */
+  public void setLogicalProcessingTime(boolean logical) {
+    this.logicalProcessingTime = logical;
+  }
+
+  public boolean logicalProcessingTime() {
+    return logicalProcessingTime;
   }
 
   public void setOutput(int index, OutputPlan output) {

@@ -22,6 +22,7 @@ public abstract class Step {
   private StageRuntime runtime;
   long inputWatermarkMillis = Long.MIN_VALUE;
   long outputWatermarkMillis = Long.MIN_VALUE;
+  private long processingTimeMillis = Long.MIN_VALUE;
 
   protected Step(String name) {
     this.name = name;
@@ -94,7 +95,48 @@ public abstract class Step {
   /** The minimum watermark over all ports advanced: fire due event-time timers. */
   protected void onInputWatermark(long watermarkMillis) throws Exception {}
 
+  /**
+   * Processing time reached {@code nowMillis} (never called with a time it was already at): fire
+   * due processing-time timers.
+   */
   protected void onProcessingTime(long nowMillis) throws Exception {}
+
+  /** The processing time this step last advanced to, or {@code Long.MIN_VALUE}. */
+  protected final long processingTimeMillis() {
+    return processingTimeMillis;
+  }
+
+  /**
+   * A source step's processing-time advance (a TestStream's): the step's own time moves, and the
+   * advance travels downstream after everything it emitted so far.
+   */
+  protected final void emitProcessingTime(long nowMillis) throws Exception {
+    receiveProcessingTime(nowMillis);
+  }
+
+  /**
+   * Logical processing time: an advance that arrived on one of the ports, after the elements sent
+   * before it. Processing time is one clock for the whole job, so the step takes the latest
+   * advance of any port; timers it fires emit before the advance moves on downstream.
+   */
+  final void receiveProcessingTime(long nowMillis) throws Exception {
+    if (!advanceProcessingTime(nowMillis)) {
+      return;
+    }
+    for (Receiver output : outputs) {
+      output.processingTime(nowMillis);
+    }
+  }
+
+  /** Moves this step's processing time (and fires its due timers); false if it did not move. */
+  final boolean advanceProcessingTime(long nowMillis) throws Exception {
+    if (nowMillis <= processingTimeMillis) {
+      return false;
+    }
+    processingTimeMillis = nowMillis;
+    inScope(() -> onProcessingTime(nowMillis));
+    return true;
+  }
 
   protected long nextProcessingTimeMillis() {
     return Long.MAX_VALUE;

@@ -26,7 +26,7 @@ import org.apache.beam.sdk.values.TupleTag;
 /**
  * {@code beam:transform:pardo:v1}. A stateless ParDo without side inputs is fused into its
  * producer. With side inputs it starts a stage: main input forward, each side input's PCollection
- * broadcast. A stateful ParDo starts a stage fed by key.
+ * broadcast. A stateful ParDo starts a stage fed by key (its side inputs broadcast too).
  */
 public final class ParDoTranslator implements TransformTranslator {
   @Override
@@ -59,9 +59,10 @@ public final class ParDoTranslator implements TransformTranslator {
             ParDoTranslation.getSchemaInformation(applied));
     List<PCollection<?>> outputList = new ArrayList<>(outputs.values());
     if (DoFnSignatures.isStateful(doFn)) {
-      if (!sideInputs.isEmpty()) {
-        throw new UnsupportedTransformException(
-            PTransformTranslation.PAR_DO_TRANSFORM_URN, name, "stateful DoFns with side inputs are not supported yet");
+      List<StageInput> stageInputs = new ArrayList<>();
+      stageInputs.add(new StageInput(input, EdgeKind.HASH));
+      for (PCollectionView<?> view : sideInputs) {
+        stageInputs.add(new StageInput(view.getPCollection(), EdgeKind.BROADCAST));
       }
       context
           .stages()
@@ -69,7 +70,7 @@ public final class ParDoTranslator implements TransformTranslator {
               name,
               context.parallelism(),
               partition -> new StatefulParDoStep(name, spec),
-              List.of(new StageInput(input, EdgeKind.HASH)),
+              stageInputs,
               outputList);
     } else if (sideInputs.isEmpty()) {
       context.stages().fused(name, partition -> new ParDoStep<>(name, spec), input, outputList);

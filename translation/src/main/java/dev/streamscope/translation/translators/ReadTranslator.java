@@ -4,10 +4,12 @@ import dev.streamscope.translation.TransformTranslator;
 import dev.streamscope.translation.TranslationContext;
 import dev.streamscope.translation.runtime.steps.BoundedReadStep;
 import dev.streamscope.translation.runtime.steps.UnboundedReadStep;
+import java.io.Closeable;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.io.BoundedSource;
 import org.apache.beam.sdk.io.UnboundedSource;
+import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.util.construction.SplittableParDo;
 
@@ -23,6 +25,16 @@ public final class ReadTranslator implements TransformTranslator {
   public void translate(TranslationContext context) throws Exception {
     PTransform<?, ?> transform = context.node().getTransform();
     String name = context.stepName();
+    // Splitting runs the source's code: metrics it reports count as the step's.
+    try (Closeable ignored =
+        MetricsEnvironment.scopedMetricsContainer(context.stages().translationMetrics(name))) {
+      translate(context, transform, name);
+    }
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static void translate(TranslationContext context, PTransform<?, ?> transform, String name)
+      throws Exception {
     if (transform instanceof SplittableParDo.PrimitiveBoundedRead) {
       BoundedSource<Object> source = ((SplittableParDo.PrimitiveBoundedRead) transform).getSource();
       List<? extends BoundedSource<Object>> splits =

@@ -28,6 +28,11 @@ public final class BoundedReadStep<T> extends SourceStep {
       boolean available;
       if (reader == null) {
         if (nextSplit == splits.size()) {
+          if (emitted > 0) {
+            // The last elements get a bundle (and punctuation) of their own, before the end of
+            // input: downstream may act on them (processing-time triggers) before it sees the end.
+            return Status.MORE;
+          }
           done = true;
           return Status.DONE;
         }

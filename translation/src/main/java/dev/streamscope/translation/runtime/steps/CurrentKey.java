@@ -13,6 +13,7 @@ import org.apache.beam.runners.core.TimerInternals;
 import org.apache.beam.sdk.state.State;
 import org.apache.beam.sdk.state.StateContext;
 import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.transforms.DoFn.BundleFinalizer;
 import org.joda.time.Instant;
 
 /**
@@ -21,11 +22,21 @@ import org.joda.time.Instant;
  */
 final class CurrentKey implements StepContext {
   final KeyedStates states = new KeyedStates();
-  final KeyedTimers timers = new KeyedTimers();
+  final KeyedTimers timers = new KeyedTimers(true);
   private final Map<ByteKey, TimerInternals> timerViews = new HashMap<>();
   private KeyedStates.KeyState state;
   private TimerInternals timerView;
   private ByteKey key;
+  private final BundleFinalizer bundleFinalizer;
+
+  CurrentKey(BundleFinalizer bundleFinalizer) {
+    this.bundleFinalizer = bundleFinalizer;
+  }
+
+  @Override
+  public BundleFinalizer bundleFinalizer() {
+    return bundleFinalizer;
+  }
 
   void set(ByteKey key, Object keyObject) {
     this.key = key;

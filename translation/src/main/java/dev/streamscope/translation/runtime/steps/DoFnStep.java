@@ -1,5 +1,6 @@
 package dev.streamscope.translation.runtime.steps;
 
+import dev.streamscope.translation.runtime.BundleFinalization;
 import dev.streamscope.translation.runtime.Step;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,8 @@ public abstract class DoFnStep<InputT, OutputT> extends Step {
       DoFnSchemaInformation schemaInformation) {}
 
   protected final Spec<InputT, OutputT> spec;
+  /** The DoFn's bundle finalizer: callbacks run once a bundle finished ({@link #bundleFinished}). */
+  protected final BundleFinalization bundleFinalization = new BundleFinalization();
   protected DoFn<InputT, OutputT> doFn;
   private DoFnInvoker<InputT, OutputT> invoker;
 
@@ -68,6 +71,11 @@ public abstract class DoFnStep<InputT, OutputT> extends Step {
   protected void open() throws Exception {
     doFn = SerializableUtils.clone(spec.doFn());
     invoker = DoFnInvokers.tryInvokeSetupFor(doFn, options());
+  }
+
+  /** Call after the runner finished a bundle: the bundle's finalization callbacks run. */
+  protected final void bundleFinished() throws Exception {
+    bundleFinalization.bundleCommitted(runtime().nowMillis());
   }
 
   @Override

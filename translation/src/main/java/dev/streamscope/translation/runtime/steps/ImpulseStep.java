@@ -7,6 +7,7 @@ import org.apache.beam.sdk.values.WindowedValues;
 /** Beam's Impulse: one empty byte array in the global window, then the end of time. */
 public final class ImpulseStep extends SourceStep {
   private boolean emitted;
+  private boolean done;
 
   public ImpulseStep(String name) {
     super(name);
@@ -15,14 +16,17 @@ public final class ImpulseStep extends SourceStep {
   @Override
   protected Status emit(int maxElements) throws Exception {
     if (!emitted) {
+      // The element gets a bundle of its own, before the end of input (as in BoundedReadStep).
       emitted = true;
       output(0, WindowedValues.valueInGlobalWindow(new byte[0]));
+      return Status.MORE;
     }
+    done = true;
     return Status.DONE;
   }
 
   @Override
   protected long sourceWatermarkMillis() {
-    return emitted ? Long.MAX_VALUE : Long.MIN_VALUE;
+    return done ? Long.MAX_VALUE : Long.MIN_VALUE;
   }
 }

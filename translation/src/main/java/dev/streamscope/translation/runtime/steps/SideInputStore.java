@@ -12,6 +12,7 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.transforms.Materializations;
 import org.apache.beam.sdk.transforms.ViewFn;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.WindowedValue;
@@ -20,26 +21,48 @@ import org.apache.beam.sdk.values.WindowedValue;
  * The side inputs of one ParDo partition: every element of each view's PCollection, per window.
  * A window of a view is ready once that view's watermark passed the window's end, so a side input
  * is read only when complete, whatever order its elements arrived in.
+ *
+ * <p>A triggered view's PCollection has several panes per window; the view holds the latest one,
+ * as in the DirectRunner: an element of a later pane replaces the window's contents, one of the
+ * same pane joins them, one of an earlier pane is stale and dropped. Such a view is ready as soon
+ * as a window holds a pane (its trigger decided the pane may be read), not only once complete.
  */
 final class SideInputStore implements ReadyCheckingSideInputReader {
   private final List<PCollectionView<?>> views;
   private final List<Map<BoundedWindow, List<Object>>> valuesByView = new ArrayList<>();
   private final List<Map<BoundedWindow, Object>> materializedByView = new ArrayList<>();
+  private final List<Map<BoundedWindow, Long>> paneByView = new ArrayList<>();
   private final long[] watermarkMillis;
+  private final boolean[] triggered;
 
   SideInputStore(List<PCollectionView<?>> views) {
     this.views = views;
     for (int i = 0; i < views.size(); i++) {
       valuesByView.add(new HashMap<>());
       materializedByView.add(new HashMap<>());
+      paneByView.add(new HashMap<>());
+    }
+    this.triggered = new boolean[views.size()];
+    for (int i = 0; i < views.size(); i++) {
+      triggered[i] =
+          !(views.get(i).getWindowingStrategyInternal().getTrigger() instanceof DefaultTrigger);
     }
     this.watermarkMillis = new long[views.size()];
     java.util.Arrays.fill(watermarkMillis, Long.MIN_VALUE);
   }
 
   void add(int viewIndex, WindowedValue<?> element) {
+    long pane = element.getPaneInfo().getIndex();
     for (BoundedWindow window : element.getWindows()) {
-      valuesByView.get(viewIndex).computeIfAbsent(window, w -> new ArrayList<>()).add(element.getValue());
+      Long current = paneByView.get(viewIndex).get(window);
+      if (current != null && pane < current) {
+        continue; // An earlier pane than the one the view holds.
+      }
+      if (current == null || pane > current) {
+        paneByView.get(viewIndex).put(window, pane);
+        valuesByView.get(viewIndex).put(window, new ArrayList<>());
+      }
+      valuesByView.get(viewIndex).get(window).add(element.getValue());
       materializedByView.get(viewIndex).remove(window);
     }
   }
@@ -48,9 +71,26 @@ final class SideInputStore implements ReadyCheckingSideInputReader {
     watermarkMillis[viewIndex] = Math.max(watermarkMillis[viewIndex], watermark);
   }
 
+  /** True if view {@code viewIndex} is triggered: a pane arriving may make it ready. */
+  boolean isTriggered(int viewIndex) {
+    return triggered[viewIndex];
+  }
+
+  /** True if every view is ready for the main-input window {@code mainWindow}. */
+  boolean allReady(BoundedWindow mainWindow) {
+    for (PCollectionView<?> view : views) {
+      if (!isReady(view, view.getWindowMappingFn().getSideInputWindow(mainWindow))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   @Override
   public boolean isReady(PCollectionView<?> view, BoundedWindow window) {
-    return Watermarks.isDue(window.maxTimestamp(), watermarkMillis[indexOf(view)]);
+    int index = indexOf(view);
+    return Watermarks.isDue(window.maxTimestamp(), watermarkMillis[index])
+        || (triggered[index] && paneByView.get(index).containsKey(window));
   }
 
   @Override

@@ -20,11 +20,15 @@ import org.apache.beam.sdk.values.WindowedValue;
  * A ParDo with state or timers, on a key-partitioned input. Uses runners-core's stateful runner
  * stack (late data dropping, state cleanup timers) over per-key state; timers of all keys fire in
  * (timestamp, key) order as the watermark or processing time passes them.
+ *
+ * <p>Side inputs come in on ports 1..n (broadcast); a main-input element whose side inputs are not
+ * ready yet waits, holding the watermark, until a side-input watermark makes them ready.
  */
 public final class StatefulParDoStep<K, V, OutputT> extends DoFnStep<KV<K, V>, OutputT> {
-  private final CurrentKey currentKey = new CurrentKey();
+  private final CurrentKey currentKey = new CurrentKey(bundleFinalization);
   private Coder<K> keyCoder;
   private DoFnRunner<KV<K, V>, OutputT> runner;
+  private SideInputWaits<KV<K, V>> waits;
 
   public StatefulParDoStep(String name, Spec<KV<K, V>, OutputT> spec) {
     super(name, spec);
@@ -34,16 +38,15 @@ public final class StatefulParDoStep<K, V, OutputT> extends DoFnStep<KV<K, V>, O
   @SuppressWarnings({"unchecked", "rawtypes"})
   protected void open() throws Exception {
     super.open();
-    if (!spec.sideInputs().isEmpty()) {
-      throw new UnsupportedOperationException(
-          name() + ": stateful ParDo with side inputs is not supported yet");
-    }
+    SideInputStore sideInputs =
+        spec.sideInputs().isEmpty() ? null : new SideInputStore(spec.sideInputs());
+    waits = sideInputs == null ? null : new SideInputWaits<>(sideInputs, this::processNow);
     keyCoder = ((KvCoder<K, V>) spec.inputCoder()).getKeyCoder();
     DoFnRunner<KV<K, V>, OutputT> simple =
         DoFnRunners.simpleRunner(
             options(),
             doFn,
-            NullSideInputReader.empty(),
+            sideInputs == null ? NullSideInputReader.empty() : sideInputs,
             outputManager(),
             spec.mainOutputTag(),
             additionalOutputTags(),
@@ -64,7 +67,8 @@ public final class StatefulParDoStep<K, V, OutputT> extends DoFnStep<KV<K, V>, O
             new StatefulDoFnRunner.TimeInternalsCleanupTimer<>(
                 currentKey.timerInternals(), spec.windowingStrategy()),
             new StatefulDoFnRunner.StateInternalsStateCleaner<>(
-                doFn, currentKey.stateInternals(), windowCoder));
+                doFn, currentKey.stateInternals(), windowCoder),
+            true); // runners-core sorts input for @RequiresTimeSortedInput (buffer + flush timer).
   }
 
   @Override
@@ -75,10 +79,27 @@ public final class StatefulParDoStep<K, V, OutputT> extends DoFnStep<KV<K, V>, O
   @Override
   @SuppressWarnings("unchecked")
   protected void process(int port, WindowedValue<?> element) throws Exception {
-    WindowedValue<KV<K, V>> input = (WindowedValue<KV<K, V>>) element;
+    if (port > 0) {
+      waits.addSideInput(port - 1, element);
+    } else if (waits == null) {
+      processNow((WindowedValue<KV<K, V>>) element);
+    } else {
+      waits.offer((WindowedValue<KV<K, V>>) element);
+    }
+  }
+
+  private void processNow(WindowedValue<KV<K, V>> input) throws Exception {
     K key = input.getValue().getKey();
     currentKey.set(new ByteKey(CoderUtils.encodeToByteArray(keyCoder, key)), key);
     runner.processElement(input);
+  }
+
+  /** A side input's watermark advanced: retry what waits for side inputs (before timers fire). */
+  @Override
+  protected void onPortWatermark(int port, long watermarkMillis) throws Exception {
+    if (port > 0) {
+      waits.advanceSideInputWatermark(port - 1, watermarkMillis);
+    }
   }
 
   @Override
@@ -131,11 +152,21 @@ public final class StatefulParDoStep<K, V, OutputT> extends DoFnStep<KV<K, V>, O
 
   @Override
   protected long holdMillis() {
-    return currentKey.holdMillis();
+    long hold = currentKey.holdMillis();
+    return waits == null ? hold : Math.min(hold, waits.holdMillis());
   }
 
   @Override
-  protected void finishBundle() {
+  protected void close() throws Exception {
+    if (waits != null) {
+      waits.checkNoneWaiting(name());
+    }
+    super.close();
+  }
+
+  @Override
+  protected void finishBundle() throws Exception {
     runner.finishBundle();
+    bundleFinished();
   }
 }

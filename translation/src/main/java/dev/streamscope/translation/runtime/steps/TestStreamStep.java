@@ -5,49 +5,69 @@ import dev.streamscope.translation.runtime.Watermarks;
 import dev.streamscope.vertex.SourceOperator.Status;
 import java.util.List;
 import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.WindowedValues;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
 
 /**
- * Beam's TestStream as a source: elements and watermark advances in their scripted order. Each
- * call emits the elements up to the next watermark event and then applies it, so the punctuation
- * that follows the turn carries exactly that watermark, after exactly those elements.
+ * Beam's TestStream as a source: elements, watermark and processing-time advances in their
+ * scripted order, one event per call: the punctuation that follows an element event closes its
+ * bundle, and the one that follows a watermark event carries exactly that watermark.
+ *
+ * <p>Processing time is the job's logical clock (see {@link
+ * dev.streamscope.translation.runtime.FusedStageOperator}): like the DirectRunner's test clock it
+ * starts at the beginning of time, and each advance is emitted downstream after the elements
+ * before it.
  */
 public final class TestStreamStep<T> extends SourceStep {
   private final List<TestStream.Event<T>> events;
   private int next;
   private long watermarkMillis = Long.MIN_VALUE;
+  private Instant processingTime = BoundedWindow.TIMESTAMP_MIN_VALUE;
 
   public TestStreamStep(String name, List<TestStream.Event<T>> events) {
     super(name);
     this.events = events;
   }
 
+  /** Replays one event per call, so every event is a bundle of its own, as in the DirectRunner. */
   @Override
   protected Status emit(int maxElements) throws Exception {
-    while (next < events.size()) {
-      TestStream.Event<T> event = events.get(next++);
-      if (event instanceof TestStream.ElementEvent) {
-        for (TimestampedValue<T> element : ((TestStream.ElementEvent<T>) event).getElements()) {
-          output(
-              0,
-              WindowedValues.of(
-                  element.getValue(), element.getTimestamp(), GlobalWindow.INSTANCE, PaneInfo.NO_FIRING));
-        }
-      } else if (event instanceof TestStream.WatermarkEvent) {
-        watermarkMillis =
-            Math.max(
-                watermarkMillis,
-                Watermarks.fromInstant(((TestStream.WatermarkEvent<T>) event).getWatermark()));
-        return watermarkMillis == Long.MAX_VALUE ? Status.DONE : Status.MORE;
-      } else {
-        throw new IllegalStateException(name() + ": unexpected TestStream event " + event);
-      }
+    if (next == events.size()) {
+      watermarkMillis = Long.MAX_VALUE;
+      return Status.DONE;
     }
-    watermarkMillis = Long.MAX_VALUE;
-    return Status.DONE;
+    TestStream.Event<T> event = events.get(next++);
+    if (event instanceof TestStream.ElementEvent) {
+      for (TimestampedValue<T> element : ((TestStream.ElementEvent<T>) event).getElements()) {
+        output(
+            0,
+            WindowedValues.of(
+                element.getValue(),
+                element.getTimestamp(),
+                GlobalWindow.INSTANCE,
+                PaneInfo.NO_FIRING));
+      }
+    } else if (event instanceof TestStream.WatermarkEvent) {
+      watermarkMillis =
+          Math.max(
+              watermarkMillis,
+              Watermarks.fromInstant(((TestStream.WatermarkEvent<T>) event).getWatermark()));
+      if (watermarkMillis == Long.MAX_VALUE) {
+        return Status.DONE;
+      }
+    } else if (event instanceof TestStream.ProcessingTimeEvent) {
+      Duration advance = ((TestStream.ProcessingTimeEvent<T>) event).getProcessingTimeAdvance();
+      processingTime = processingTime.plus(advance);
+      emitProcessingTime(processingTime.getMillis());
+    } else {
+      throw new IllegalStateException(name() + ": unexpected TestStream event " + event);
+    }
+    return Status.MORE;
   }
 
   @Override
