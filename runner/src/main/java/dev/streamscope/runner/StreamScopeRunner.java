@@ -44,25 +44,19 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
     return new StreamScopeRunner(streamScopeOptions);
   }
 
+  /** Fails with a message naming {@code --option=value} unless {@code value >= 1}. */
+  public static void requireAtLeastOne(String option, long value) {
+    if (value < 1) {
+      throw new IllegalArgumentException(
+          "Invalid option --" + option + "=" + value + ": must be at least 1");
+    }
+  }
+
   static void validate(StreamScopePipelineOptions options) {
-    if (options.getParallelism() < 1) {
-      throw new IllegalArgumentException(
-          "Invalid option --parallelism=" + options.getParallelism() + ": must be at least 1");
-    }
-    if (options.getCheckpointIntervalMs() < 1) {
-      throw new IllegalArgumentException(
-          "Invalid option --checkpointIntervalMs=" + options.getCheckpointIntervalMs()
-              + ": must be at least 1");
-    }
-    if (options.getMaxBundleSize() < 1) {
-      throw new IllegalArgumentException(
-          "Invalid option --maxBundleSize=" + options.getMaxBundleSize() + ": must be at least 1");
-    }
-    if (options.getStreamBufferBytesMax() < 1) {
-      throw new IllegalArgumentException(
-          "Invalid option --streamBufferBytesMax=" + options.getStreamBufferBytesMax()
-              + ": must be at least 1");
-    }
+    requireAtLeastOne("parallelism", options.getParallelism());
+    requireAtLeastOne("checkpointIntervalMs", options.getCheckpointIntervalMs());
+    requireAtLeastOne("maxBundleSize", options.getMaxBundleSize());
+    requireAtLeastOne("streamBufferBytesMax", options.getStreamBufferBytesMax());
     try {
       RecoveryStrategy.parse(options.getRecoveryStrategy());
     } catch (IllegalArgumentException e) {
@@ -78,16 +72,8 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("Invalid option --rstreamFlushMode: " + e.getMessage(), e);
     }
-    if (options.getRstreamMemoryBytesMax() < 1) {
-      throw new IllegalArgumentException(
-          "Invalid option --rstreamMemoryBytesMax=" + options.getRstreamMemoryBytesMax()
-              + ": must be at least 1");
-    }
-    if (options.getRstreamFlushIntervalMs() < 1) {
-      throw new IllegalArgumentException(
-          "Invalid option --rstreamFlushIntervalMs=" + options.getRstreamFlushIntervalMs()
-              + ": must be at least 1");
-    }
+    requireAtLeastOne("rstreamMemoryBytesMax", options.getRstreamMemoryBytesMax());
+    requireAtLeastOne("rstreamFlushIntervalMs", options.getRstreamFlushIntervalMs());
     String jobId = options.getJobId();
     if (jobId == null || !jobId.isEmpty() && !jobId.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
       throw new IllegalArgumentException(

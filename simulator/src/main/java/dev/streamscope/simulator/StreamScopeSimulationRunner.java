@@ -49,15 +49,8 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
         PipelineOptionsValidator.validate(StreamScopeSimulationOptions.class, options);
     StreamScopeRunner.fromOptions(options); // The runner's own option checks.
     Faults.parse(simulationOptions.getFaults());
-    if (simulationOptions.getSeeds() < 1) {
-      throw new IllegalArgumentException(
-          "Invalid option --seeds=" + simulationOptions.getSeeds() + ": must be at least 1");
-    }
-    if (simulationOptions.getSimulationTimeLimitMs() < 1) {
-      throw new IllegalArgumentException(
-          "Invalid option --simulationTimeLimitMs=" + simulationOptions.getSimulationTimeLimitMs()
-              + ": must be at least 1");
-    }
+    StreamScopeRunner.requireAtLeastOne("seeds", simulationOptions.getSeeds());
+    StreamScopeRunner.requireAtLeastOne("simulationTimeLimitMs", simulationOptions.getSimulationTimeLimitMs());
     return new StreamScopeSimulationRunner(simulationOptions, System.out);
   }
 
