@@ -21,6 +21,17 @@ public final class ByteKey implements Comparable<ByteKey> {
     return h;
   }
 
+  /**
+   * What Beam groups {@code key} by: its encoded bytes, or the key itself where the coder agrees
+   * with {@code equals()} (then encoding would only cost time).
+   */
+  public static <K> Object structural(org.apache.beam.sdk.coders.Coder<K> keyCoder, K key)
+      throws org.apache.beam.sdk.coders.CoderException {
+    return keyCoder.consistentWithEquals()
+        ? key
+        : new ByteKey(org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(keyCoder, key));
+  }
+
   public byte[] bytes() {
     return bytes;
   }

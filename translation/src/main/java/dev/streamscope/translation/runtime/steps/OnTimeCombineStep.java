@@ -13,7 +13,6 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
-import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
@@ -56,10 +55,7 @@ public final class OnTimeCombineStep<K, AccumT, OutputT> extends Step {
   protected void process(int port, WindowedValue<?> element) throws Exception {
     KV<K, AccumT> partial = (KV<K, AccumT>) element.getValue();
     Object structuralKey =
-        keyCoder.consistentWithEquals()
-            ? partial.getKey()
-            : new dev.streamscope.translation.runtime.ByteKey(
-                CoderUtils.encodeToByteArray(keyCoder, partial.getKey()));
+        dev.streamscope.translation.runtime.ByteKey.structural(keyCoder, partial.getKey());
     for (BoundedWindow window : element.getWindows()) {
       if (inputWatermarkMillis != Long.MIN_VALUE
           && Watermarks.isDue(LateDataUtils.garbageCollectionTime(window, windowing), inputWatermarkMillis)) {

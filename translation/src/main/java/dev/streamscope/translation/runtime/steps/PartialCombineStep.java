@@ -8,7 +8,6 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
-import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
@@ -55,11 +54,7 @@ public final class PartialCombineStep<K, InputT, AccumT> extends Step {
   @SuppressWarnings("unchecked")
   protected void process(int port, WindowedValue<?> element) throws Exception {
     KV<K, InputT> kv = (KV<K, InputT>) element.getValue();
-    // Beam groups by encoded key; where the coder agrees with equals() the key itself will do.
-    Object key =
-        keyCoder.consistentWithEquals()
-            ? kv.getKey()
-            : new ByteKey(CoderUtils.encodeToByteArray(keyCoder, kv.getKey()));
+    Object key = ByteKey.structural(keyCoder, kv.getKey());
     for (BoundedWindow window : element.getWindows()) {
       Map<Object, Entry<K, AccumT>> windowEntries = entriesOf(window);
       Entry<K, AccumT> entry = windowEntries.get(key);
