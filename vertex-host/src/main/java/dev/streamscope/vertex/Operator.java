@@ -50,4 +50,32 @@ public interface Operator {
 
   /** Every input ended and the last bundle finished: release resources. */
   void close() throws Exception;
+
+  /**
+   * Whether {@link #snapshotState} and {@link #restoreState} are implemented. A vertex whose
+   * operator has no snapshots recovers by recompute (from the start of its inputs) whatever its
+   * strategy.
+   */
+  default boolean snapshotsSupported() {
+    return false;
+  }
+
+  /**
+   * Writes everything the operator holds between bundles (user and system state, timers, side
+   * inputs, buffered elements, source positions, committed metrics), so that a fresh instance of
+   * the same partition given these bytes by {@link #restoreState} continues exactly as this one
+   * would have. Called on the vertex's thread, inside a turn, never inside a bundle. Must not
+   * change the operator's behaviour (a snapshot is invisible to the output).
+   */
+  default void snapshotState(java.io.DataOutputStream out) throws Exception {
+    throw new UnsupportedOperationException(getClass().getName() + " has no snapshots");
+  }
+
+  /**
+   * Loads state written by {@link #snapshotState} of an earlier instance of the same partition.
+   * Called once, after {@link #open} and before the first bundle, inside a turn.
+   */
+  default void restoreState(java.io.DataInputStream in) throws Exception {
+    throw new UnsupportedOperationException(getClass().getName() + " has no snapshots");
+  }
 }
