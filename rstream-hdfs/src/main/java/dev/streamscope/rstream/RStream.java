@@ -52,6 +52,14 @@ public interface RStream {
   /** Seq below which everything is durable (survives a crash of the writer's process). */
   long durableSeq();
 
+  /**
+   * Whether the stream outlives its writer's process ({@link #durableSeq()} grows as events are
+   * persisted); false for memory-only streams, whose durable seq stays 0.
+   */
+  default boolean persistent() {
+    return false;
+  }
+
   /** Bytes published but not yet released by the reader; what back-pressure looks at. */
   long unreleasedBytes();
 

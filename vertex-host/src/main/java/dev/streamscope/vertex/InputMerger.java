@@ -100,6 +100,65 @@ final class InputMerger {
     }
   }
 
+  /** Where the merge stands: each channel's position, watermark and end, for a snapshot. */
+  List<VertexSnapshot.ChannelPosition> positions() {
+    List<VertexSnapshot.ChannelPosition> positions = new java.util.ArrayList<>(channels.length);
+    for (Channel channel : channels) {
+      positions.add(
+          new VertexSnapshot.ChannelPosition(
+              channel.stream.id(), channel.position, channel.watermarkMillis, channel.ended));
+    }
+    return positions;
+  }
+
+  /** A number that grows whenever the merge consumes an event. */
+  long progress() {
+    long sum = 0;
+    for (Channel channel : channels) {
+      sum += channel.position;
+    }
+    return sum;
+  }
+
+  int turn() {
+    return turn;
+  }
+
+  /** Continues the merge from a snapshot's {@link #positions()} and turn. */
+  void restore(List<VertexSnapshot.ChannelPosition> positions, int restoredTurn) {
+    if (positions.size() != channels.length) {
+      throw new IllegalStateException(
+          "Snapshot has " + positions.size() + " input channels, the vertex " + channels.length);
+    }
+    endedCount = 0;
+    for (int i = 0; i < channels.length; i++) {
+      VertexSnapshot.ChannelPosition position = positions.get(i);
+      Channel channel = channels[i];
+      if (!position.streamId().equals(channel.stream.id())) {
+        throw new IllegalStateException(
+            "Snapshot input " + i + " is stream " + position.streamId() + ", the vertex reads "
+                + channel.stream.id());
+      }
+      channel.position = position.position();
+      channel.watermarkMillis = position.watermarkMillis();
+      channel.ended = position.ended();
+      if (channel.ended) {
+        endedCount++;
+      }
+    }
+    turn = restoredTurn;
+  }
+
+  /**
+   * Lets every channel's stream drop for good what precedes {@code positions} (those of a
+   * snapshot this vertex will never need to go back before).
+   */
+  void gcBelow(List<VertexSnapshot.ChannelPosition> positions) {
+    for (int i = 0; i < channels.length; i++) {
+      channels[i].stream.gcBelow(positions.get(i).position());
+    }
+  }
+
   void onPublished(Runnable listener) {
     for (Channel channel : channels) {
       channel.stream.onPublished(listener);

@@ -21,9 +21,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>The job finishes when every vertex finished. A vertex that fails (or is killed) is restarted
  * in place, up to {@link RecoveryConfig#restartsMax()} times: a fresh instance of its operator
- * reads its retained inputs from the start and rewrites its outputs from seq 0, which the streams'
- * uniqueness absorbs until it passes where the failed instance stopped (the recompute strategy).
- * Past that budget the job fails, and cancels the others.
+ * restores its newest snapshot (checkpoint strategies) or, without one, starts from scratch
+ * (recompute), reads its inputs from the snapshot's positions (or the start) and rewrites its
+ * outputs from the snapshot's seqs (or 0), which the streams' uniqueness absorbs until it passes
+ * where the failed instance stopped. Past that budget the job fails, and cancels the others.
+ *
+ * <p>Starting a job over the streams and snapshots of an earlier run of it (same job directory,
+ * its process killed) resumes it the same way: each vertex restores the newest snapshot its
+ * durable outputs can continue from.
  */
 public final class Job {
   /** One vertex instance position of the graph and the instance currently filling it. */
@@ -159,6 +164,8 @@ public final class Job {
         new InputMerger(channels, stage.inputs().size()),
         new OutputRouter(targets, partition),
         config,
+        recovery.snapshotsStage(stage.id()) ? recovery.snapshots() : null,
+        recovery.checkpointIntervalMs(),
         this::onVertexDone);
   }
 
@@ -211,6 +218,14 @@ public final class Job {
       throw new IllegalStateException("Vertex " + vertexId + " is not running");
     }
     onVertexDone(victim, new VertexKilledException(vertexId));
+  }
+
+  /**
+   * The snapshot version the current instance of {@code vertexId} restored, or 0 if it started
+   * from scratch (or has not started yet).
+   */
+  public synchronized long restoredSnapshotVersion(String vertexId) {
+    return slots.get(vertexId).instance.restoredVersion();
   }
 
   /** The ids of the vertex instances, in stage order. */

@@ -110,6 +110,109 @@ final class OutputRouter {
     }
   }
 
+  /** Each output stream's next seq, in a fixed order, for a snapshot. */
+  List<VertexSnapshot.OutputPosition> positions() {
+    List<VertexSnapshot.OutputPosition> positions = new ArrayList<>();
+    for (Target[] outputTargets : targets) {
+      for (Target target : outputTargets) {
+        for (int i = 0; i < target.streams.length; i++) {
+          if (target.streams[i] != null) {
+            positions.add(
+                new VertexSnapshot.OutputPosition(target.streams[i].id(), target.nextSeqs[i]));
+          }
+        }
+      }
+    }
+    return positions;
+  }
+
+  /** A number that grows whenever the vertex writes an event. */
+  long progress() {
+    long sum = 0;
+    for (Target[] outputTargets : targets) {
+      for (Target target : outputTargets) {
+        for (long next : target.nextSeqs) {
+          sum += next;
+        }
+      }
+    }
+    return sum;
+  }
+
+  int[] rebalanceCursors() {
+    List<Integer> cursors = new ArrayList<>();
+    for (Target[] outputTargets : targets) {
+      for (Target target : outputTargets) {
+        cursors.add(target.nextRebalance);
+      }
+    }
+    return cursors.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  long[] emittedWatermarkMillis() {
+    return emittedWatermarkMillis.clone();
+  }
+
+  boolean[] dataSincePunctuation() {
+    return dataSincePunctuation.clone();
+  }
+
+  /** Continues writing where a snapshot says: same seqs, cursors and punctuation state. */
+  void restore(VertexSnapshot snapshot) {
+    List<VertexSnapshot.OutputPosition> positions = snapshot.outputStreams();
+    int next = 0;
+    int cursor = 0;
+    for (Target[] outputTargets : targets) {
+      for (Target target : outputTargets) {
+        for (int i = 0; i < target.streams.length; i++) {
+          if (target.streams[i] == null) {
+            continue;
+          }
+          VertexSnapshot.OutputPosition position = positions.get(next++);
+          if (!position.streamId().equals(target.streams[i].id())) {
+            throw new IllegalStateException(
+                "Snapshot output stream " + position.streamId() + " is not the vertex's "
+                    + target.streams[i].id());
+          }
+          target.nextSeqs[i] = position.nextSeq();
+        }
+        target.nextRebalance = snapshot.rebalanceCursors()[cursor++];
+      }
+    }
+    System.arraycopy(
+        snapshot.emittedWatermarkMillis(), 0, emittedWatermarkMillis, 0, targets.length);
+    System.arraycopy(snapshot.dataSincePunctuation(), 0, dataSincePunctuation, 0, targets.length);
+  }
+
+  /**
+   * True if every output stream is durable up to the seqs in {@code positions}, or is not
+   * persistent at all (then only this process can read it and nothing is waited for).
+   */
+  boolean durableUpTo(List<VertexSnapshot.OutputPosition> positions) {
+    int next = 0;
+    for (RStream stream : allStreams) {
+      long needed = positions.get(next++).nextSeq();
+      if (stream.persistent() && stream.durableSeq() < needed) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * True if a vertex restored at {@code positions} could write on: every output stream already
+   * holds everything below them (a restored vertex rewrites what follows; it cannot leave a gap).
+   */
+  boolean canContinueFrom(List<VertexSnapshot.OutputPosition> positions) {
+    int next = 0;
+    for (RStream stream : allStreams) {
+      if (stream.nextSeq() < positions.get(next++).nextSeq()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   int outputCount() {
     return targets.length;
   }

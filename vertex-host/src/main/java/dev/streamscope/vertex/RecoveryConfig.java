@@ -1,27 +1,59 @@
 package dev.streamscope.vertex;
 
+import dev.streamscope.vertex.snapshot.SnapshotStore;
+import java.util.function.Function;
+
 /**
  * How a job survives vertex failures.
  *
  * @param restartsMax restarts allowed per vertex instance before its failure fails the job; 0
- *     fails the job on the first failure. A restarted vertex reads its inputs again from the
- *     start, so the job's rStreams must keep released events readable (a retaining in-memory
- *     store, or persisted segments)
+ *     fails the job on the first failure
+ * @param snapshots where vertices keep their snapshots, or null for none (every vertex then
+ *     recovers by recompute: it reads its inputs again from the start, so the job's rStreams must
+ *     keep released events readable)
+ * @param checkpointIntervalMs least time between two snapshots of one vertex instance
+ * @param strategyOfStage the recovery strategy of each stage (by stage id); stages under {@link
+ *     RecoveryStrategy#RECOMPUTE} take no snapshots
  */
-public record RecoveryConfig(int restartsMax) {
+public record RecoveryConfig(
+    int restartsMax,
+    SnapshotStore snapshots,
+    long checkpointIntervalMs,
+    Function<String, RecoveryStrategy> strategyOfStage) {
   public RecoveryConfig {
     if (restartsMax < 0) {
       throw new IllegalArgumentException("restartsMax must be >= 0, was " + restartsMax);
+    }
+    if (checkpointIntervalMs < 1) {
+      throw new IllegalArgumentException(
+          "checkpointIntervalMs must be >= 1, was " + checkpointIntervalMs);
     }
   }
 
   /** No recovery: the first failure fails the job. */
   public static RecoveryConfig none() {
-    return new RecoveryConfig(0);
+    return recompute(0);
   }
 
   /** Recompute: a failed vertex restarts from the start of its inputs. */
   public static RecoveryConfig recompute(int restartsMax) {
-    return new RecoveryConfig(restartsMax);
+    return new RecoveryConfig(restartsMax, null, 1, stage -> RecoveryStrategy.RECOMPUTE);
+  }
+
+  /**
+   * Snapshots every {@code checkpointIntervalMs} in each vertex whose stage's strategy is not
+   * recompute; a failed vertex restarts from its newest snapshot.
+   */
+  public static RecoveryConfig snapshots(
+      int restartsMax,
+      SnapshotStore snapshots,
+      long checkpointIntervalMs,
+      Function<String, RecoveryStrategy> strategyOfStage) {
+    return new RecoveryConfig(restartsMax, snapshots, checkpointIntervalMs, strategyOfStage);
+  }
+
+  /** Whether the vertices of stage {@code stageId} take snapshots. */
+  public boolean snapshotsStage(String stageId) {
+    return snapshots != null && strategyOfStage.apply(stageId) != RecoveryStrategy.RECOMPUTE;
   }
 }

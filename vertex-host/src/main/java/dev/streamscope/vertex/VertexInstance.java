@@ -2,8 +2,17 @@ package dev.streamscope.vertex;
 
 import dev.streamscope.rstream.StreamEvent;
 import dev.streamscope.vertex.seams.VertexExecutor;
+import dev.streamscope.vertex.snapshot.SnapshotStore;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One running partition of a stage (an rVertex): reads its input rStreams through an {@link
@@ -19,8 +28,19 @@ import java.util.function.BiConsumer;
  * <p>Watermarks: input watermark of a logical input = min over its channels' last punctuation;
  * output watermark = what the operator reports (input watermark held back by its state), written
  * as punctuation after the outputs it covers, at the end of each turn.
+ *
+ * <p>Snapshots (when the vertex has a {@link SnapshotStore}): at the end of a turn that closed an
+ * epoch, at most every {@code checkpointIntervalMs}, the vertex saves a {@link VertexSnapshot}
+ * (input positions, output seqs, watermarks, operator state) off its thread. Once the snapshot is
+ * written and every output stream is durable up to its output seqs, it is <i>stable</i>: the
+ * inputs are garbage-collected below its positions, and the next snapshot may start (so the
+ * newest stable snapshot is never among the versions a store drops). A starting instance restores
+ * the newest snapshot its output streams can continue from (in this process: the newest; after
+ * the process died: the newest whose outputs were durable), or starts from scratch.
  */
 final class VertexInstance implements OperatorContext {
+  private static final Logger LOG = LoggerFactory.getLogger(VertexInstance.class);
+
   private final String vertexId;
   private final String stageId;
   private final int partition;
@@ -32,6 +52,18 @@ final class VertexInstance implements OperatorContext {
   private final BiConsumer<VertexInstance, Throwable> onDone;
   private final AtomicBoolean turnScheduled = new AtomicBoolean();
   private final long[] inputWatermarkMillis;
+  private final SnapshotStore snapshots;
+  private final long checkpointIntervalMs;
+
+  // Snapshots, all on the vertex's thread.
+  private long nextSnapshotVersion = 1;
+  private long lastSnapshotAtMillis;
+  private VertexSnapshot unstableSnapshot;
+  private boolean unstableSnapshotWritten;
+  private CompletableFuture<Void> snapshotWrite = CompletableFuture.completedFuture(null);
+  private long snapshotTimerId = -1;
+  private long progressAtLastSnapshot = -1;
+  private volatile long restoredVersion;
 
   private volatile boolean killed;
   private VertexExecutor executor;
@@ -48,6 +80,8 @@ final class VertexInstance implements OperatorContext {
       InputMerger inputs,
       OutputRouter outputs,
       VertexConfig config,
+      SnapshotStore snapshots,
+      long checkpointIntervalMs,
       BiConsumer<VertexInstance, Throwable> onDone) {
     this.vertexId = stageId + "#" + partition;
     this.stageId = stageId;
@@ -58,6 +92,8 @@ final class VertexInstance implements OperatorContext {
     this.outputs = outputs;
     this.config = config;
     this.onDone = onDone;
+    this.snapshots = operator.snapshotsSupported() ? snapshots : null;
+    this.checkpointIntervalMs = checkpointIntervalMs;
     this.inputWatermarkMillis = new long[inputs.inputCount()];
     java.util.Arrays.fill(inputWatermarkMillis, Long.MIN_VALUE);
   }
@@ -66,21 +102,94 @@ final class VertexInstance implements OperatorContext {
     return vertexId;
   }
 
-  /** Starts the vertex on {@code executor}; called on the executor's thread. */
+  /**
+   * Starts the vertex on {@code executor}, called on the executor's thread: from its newest usable
+   * snapshot if it has a snapshot store, else from the start.
+   */
   synchronized void start(VertexExecutor executor) {
     this.executor = executor;
+    if (killed) {
+      return;
+    }
+    if (snapshots == null) {
+      begin(null);
+      return;
+    }
+    executor
+        .executeBlocking(() -> snapshots.readAll(vertexId))
+        .whenComplete(
+            (all, error) -> {
+              if (error != null) {
+                synchronized (this) {
+                  fail(error);
+                }
+                return;
+              }
+              begin(newestUsable(all));
+            });
+  }
+
+  /** The newest snapshot the output streams can continue from; null: start from scratch. */
+  private VertexSnapshot newestUsable(List<SnapshotStore.Snapshot> all) {
+    if (!all.isEmpty()) {
+      nextSnapshotVersion = all.get(0).version() + 1;
+    }
+    for (SnapshotStore.Snapshot stored : all) {
+      VertexSnapshot snapshot;
+      try {
+        snapshot = VertexSnapshot.decode(stored.version(), stored.payload());
+      } catch (java.io.IOException e) {
+        LOG.warn("Skipping snapshot {} of vertex {}: {}", stored.version(), vertexId, e.getMessage());
+        continue;
+      }
+      if (outputs.canContinueFrom(snapshot.outputStreams())) {
+        return snapshot;
+      }
+      LOG.info(
+          "Vertex {}: snapshot {} is ahead of its durable outputs; trying an older one",
+          vertexId, stored.version());
+    }
+    return null;
+  }
+
+  private synchronized void begin(VertexSnapshot snapshot) {
     if (killed) {
       return;
     }
     try {
       moveTo(VertexState.RUNNING);
       operator.open(this);
+      lastSnapshotAtMillis = executor.nowMillis();
+      if (snapshot != null) {
+        restore(snapshot);
+      }
       inputs.onPublished(this::wakeUp);
       outputs.onReleased(this::wakeUp);
       runTurn();
     } catch (Throwable t) {
       fail(t);
     }
+  }
+
+  private void restore(VertexSnapshot snapshot) throws Exception {
+    inputs.restore(snapshot.channels(), snapshot.mergeTurn());
+    System.arraycopy(
+        snapshot.inputWatermarkMillis(), 0, inputWatermarkMillis, 0, inputWatermarkMillis.length);
+    outputs.restore(snapshot);
+    operator.beginTurn();
+    try {
+      operator.restoreState(
+          new DataInputStream(new ByteArrayInputStream(snapshot.operatorState())));
+    } finally {
+      operator.endTurn();
+    }
+    restoredVersion = snapshot.version();
+    LOG.info("Vertex {} restored from snapshot {}", vertexId, snapshot.version());
+  }
+
+  /** The version of the snapshot this instance started from, or 0 if it started from scratch. */
+  long restoredVersion() {
+    return restoredVersion;
   }
 
   /** Stops the vertex where it is (job cancelled or failed elsewhere). */
@@ -180,6 +289,9 @@ final class VertexInstance implements OperatorContext {
     }
     outputs.publish();
     inputs.releaseConsumed();
+    if (!inBundle) {
+      maybeSnapshot();
+    }
     return consumed == config.turnEventsMax();
   }
 
@@ -193,6 +305,9 @@ final class VertexInstance implements OperatorContext {
     source.finishBundle();
     punctuate();
     outputs.publish();
+    if (status != SourceOperator.Status.DONE) {
+      maybeSnapshot();
+    }
     switch (status) {
       case DONE:
         finish();
@@ -242,6 +357,9 @@ final class VertexInstance implements OperatorContext {
         punctuate();
       }
       outputs.publish();
+      if (!inBundle) {
+        maybeSnapshot();
+      }
       scheduleProcessingTimer();
     } catch (Throwable t) {
       fail(t);
@@ -260,8 +378,109 @@ final class VertexInstance implements OperatorContext {
     if (processingTimerId >= 0) {
       executor.cancelTimer(processingTimerId);
     }
+    if (snapshotTimerId >= 0) {
+      executor.cancelTimer(snapshotTimerId);
+    }
     moveTo(VertexState.FINISHED);
-    onDone.accept(this, null);
+    // A snapshot still being written must land before the job may end (and delete its files).
+    snapshotWrite.whenComplete((ignored, error) -> onDone.accept(this, null));
+  }
+
+  /**
+   * Between epochs: settles the unstable snapshot if it became stable, else takes a new one if the
+   * interval passed and the vertex moved since the last. One unstable snapshot at a time. What
+   * cannot happen now is retried by a timer, so an idle vertex still snapshots its last progress.
+   */
+  private void maybeSnapshot() throws Exception {
+    if (snapshots == null) {
+      return;
+    }
+    if (unstableSnapshot != null) {
+      if (!unstableSnapshotWritten || !outputs.durableUpTo(unstableSnapshot.outputStreams())) {
+        retrySnapshotIn(checkpointIntervalMs);
+        return;
+      }
+      inputs.gcBelow(unstableSnapshot.channels());
+      unstableSnapshot = null;
+    }
+    long progress = inputs.progress() + outputs.progress();
+    if (progress == progressAtLastSnapshot) {
+      return;
+    }
+    long now = executor.nowMillis();
+    if (now - lastSnapshotAtMillis < checkpointIntervalMs) {
+      retrySnapshotIn(checkpointIntervalMs - (now - lastSnapshotAtMillis));
+      return;
+    }
+    lastSnapshotAtMillis = now;
+    progressAtLastSnapshot = progress;
+    VertexSnapshot snapshot = takeSnapshot();
+    unstableSnapshot = snapshot;
+    unstableSnapshotWritten = false;
+    byte[] payload = snapshot.encode();
+    CompletableFuture<Void> written = new CompletableFuture<>();
+    snapshotWrite = written;
+    executor
+        .executeBlocking(
+            () -> {
+              snapshots.write(vertexId, snapshot.version(), payload);
+              return null;
+            })
+        .whenComplete(
+            (ignored, error) -> {
+              onSnapshotWritten(snapshot, error);
+              written.complete(null);
+            });
+  }
+
+  private void retrySnapshotIn(long delayMs) {
+    if (snapshotTimerId < 0) {
+      snapshotTimerId = executor.setTimer(Math.max(1, delayMs), this::onSnapshotTimer);
+    }
+  }
+
+  private synchronized void onSnapshotTimer() {
+    snapshotTimerId = -1;
+    if (state != VertexState.RUNNING || killed || inBundle) {
+      return; // A bundle in progress ends with a turn that tries again.
+    }
+    try {
+      maybeSnapshot();
+    } catch (Throwable t) {
+      fail(t);
+    }
+  }
+
+  private VertexSnapshot takeSnapshot() throws Exception {
+    ByteArrayOutputStream operatorState = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(operatorState);
+    operator.snapshotState(out);
+    out.flush();
+    return new VertexSnapshot(
+        nextSnapshotVersion++,
+        false,
+        inputs.turn(),
+        inputs.positions(),
+        inputWatermarkMillis.clone(),
+        outputs.emittedWatermarkMillis(),
+        outputs.dataSincePunctuation(),
+        outputs.positions(),
+        outputs.rebalanceCursors(),
+        operatorState.toByteArray());
+  }
+
+  private synchronized void onSnapshotWritten(VertexSnapshot snapshot, Throwable error) {
+    if (snapshot != unstableSnapshot) {
+      return;
+    }
+    if (error != null) {
+      // Not fatal: the previous stable snapshot still stands; try again after an interval.
+      LOG.warn("Vertex {}: writing snapshot {} failed: {}", vertexId, snapshot.version(), error.toString());
+      unstableSnapshot = null;
+      return;
+    }
+    unstableSnapshotWritten = true;
+    onSnapshotTimer(); // Settle it now if its outputs are already durable.
   }
 
   private void fail(Throwable cause) {

@@ -130,6 +130,26 @@ public final class HadoopRStreamStore implements RStreamStore {
             });
   }
 
+  /**
+   * Recovers every stream of {@code producers} (stream id to producer) that has a directory under
+   * the job directory, so that {@link #open} then returns it with its persisted events: how a
+   * job whose process died resumes. Completes when all are recovered.
+   */
+  public CompletionStage<Void> recoverExisting(java.util.Map<String, String> producers) {
+    return listStreams()
+        .thenCompose(
+            existing -> {
+              List<CompletableFuture<PersistentRStream>> recoveries = new ArrayList<>();
+              for (String streamId : existing) {
+                String producer = producers.get(streamId);
+                if (producer != null) {
+                  recoveries.add(recover(streamId, producer).toCompletableFuture());
+                }
+              }
+              return CompletableFuture.allOf(recoveries.toArray(new CompletableFuture[0]));
+            });
+  }
+
   /** The ids of the streams persisted under the job directory. */
   public CompletionStage<List<String>> listStreams() {
     return io.executeBlocking(
@@ -146,6 +166,9 @@ public final class HadoopRStreamStore implements RStreamStore {
               continue;
             }
             String name = dir.getPath().getName();
+            if (name.startsWith(".")) {
+              continue; // Not a stream (stream names escape a leading '.'): e.g. snapshots.
+            }
             if (!StreamDirs.isHashed(name)) {
               ids.add(StreamDirs.decode(name));
               continue;

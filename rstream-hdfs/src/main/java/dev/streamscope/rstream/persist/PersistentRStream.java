@@ -601,6 +601,11 @@ public final class PersistentRStream implements RStream {
   }
 
   @Override
+  public boolean persistent() {
+    return true;
+  }
+
+  @Override
   public long unreleasedBytes() {
     return visibleBytes - releasedBytes.get();
   }

@@ -60,6 +60,30 @@ public final class JobGraph {
     return consumers.get(id);
   }
 
+  /**
+   * Every rStream of the job: its id and its producer's vertex id ({@code stage#partition}), in
+   * stage order. A forward edge joins equal partitions; other edges join every pair.
+   */
+  public Map<String, String> streamProducers() {
+    Map<String, String> producers = new LinkedHashMap<>();
+    for (StageSpec consumer : stages.values()) {
+      for (int i = 0; i < consumer.inputs().size(); i++) {
+        InputSpec input = consumer.inputs().get(i);
+        StageSpec producer = stages.get(input.producerStage());
+        for (int from = 0; from < producer.parallelism(); from++) {
+          for (int to = 0; to < consumer.parallelism(); to++) {
+            if (input.kind() != EdgeKind.FORWARD || from == to) {
+              producers.put(
+                  streamId(producer.id(), input.producerOutput(), from, consumer.id(), i, to),
+                  producer.id() + "#" + from);
+            }
+          }
+        }
+      }
+    }
+    return producers;
+  }
+
   /** Id of the rStream from partition {@code from} of a producer output to a consumer partition. */
   public static String streamId(
       String producer, int output, int from, String consumer, int input, int to) {

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.zip.CRC32C;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -77,19 +76,20 @@ public final class FileSystemSnapshotStore implements SnapshotStore {
   }
 
   @Override
-  public Optional<Snapshot> readLatest(String vertexId) throws IOException {
+  public List<Snapshot> readAll(String vertexId) throws IOException {
     Path dir = dirOf(vertexId);
+    List<Snapshot> snapshots = new ArrayList<>();
     if (!fileSystem.exists(dir)) {
-      return Optional.empty();
+      return snapshots;
     }
     for (FileStatus file : versions(dir)) {
       try {
-        return Optional.of(decode(vertexId, file));
+        snapshots.add(decode(vertexId, file));
       } catch (CorruptSnapshotException e) {
-        LOG.warn("Skipping snapshot {} of vertex {}: {}; trying the previous one", file.getPath(), vertexId, e.getMessage());
+        LOG.warn("Skipping snapshot {} of vertex {}: {}; using an older one", file.getPath(), vertexId, e.getMessage());
       }
     }
-    return Optional.empty();
+    return snapshots;
   }
 
   /** Snapshot files of {@code dir}, newest first. */

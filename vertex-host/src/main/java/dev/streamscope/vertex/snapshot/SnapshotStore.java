@@ -1,6 +1,7 @@
 package dev.streamscope.vertex.snapshot;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -18,5 +19,14 @@ public interface SnapshotStore {
    * The newest intact snapshot of {@code vertexId}; corrupt or torn ones are skipped (with a
    * warning that names them) in favour of the previous one. Empty if there is none.
    */
-  Optional<Snapshot> readLatest(String vertexId) throws IOException;
+  default Optional<Snapshot> readLatest(String vertexId) throws IOException {
+    List<Snapshot> all = readAll(vertexId);
+    return all.isEmpty() ? Optional.empty() : Optional.of(all.get(0));
+  }
+
+  /**
+   * Every intact snapshot of {@code vertexId} still kept, newest first; corrupt or torn ones are
+   * skipped with a warning that names them.
+   */
+  List<Snapshot> readAll(String vertexId) throws IOException;
 }

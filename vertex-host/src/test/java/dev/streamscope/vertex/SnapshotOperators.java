@@ -1,0 +1,194 @@
+package dev.streamscope.vertex;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** Test operators with snapshots: their outputs depend on their state, so a lost state shows. */
+final class SnapshotOperators {
+  private SnapshotOperators() {}
+
+  /** Emits {@code first, first + step, ...} below {@code end} (key hash = value); holds at half way while the gate is shut. */
+  static final class Range implements SourceOperator {
+    private final int end;
+    private final int step;
+    private final AtomicBoolean gateOpen;
+    private int next;
+    private OperatorContext context;
+
+    Range(int first, int end, int step, AtomicBoolean gateOpen) {
+      this.next = first;
+      this.end = end;
+      this.step = step;
+      this.gateOpen = gateOpen;
+    }
+
+    @Override
+    public void open(OperatorContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public void startBundle() {}
+
+    @Override
+    public Status emit(int maxElements) {
+      if (!gateOpen.get() && next >= end / 2) {
+        return Status.IDLE;
+      }
+      for (int i = 0; i < maxElements && next < end; i++, next += step) {
+        context.emit(0, next, ByteBuffer.allocate(4).putInt(next).array());
+      }
+      return next >= end ? Status.DONE : Status.MORE;
+    }
+
+    @Override
+    public void finishBundle() {}
+
+    @Override
+    public long outputWatermark(int output) {
+      return next >= end ? Long.MAX_VALUE : next;
+    }
+
+    @Override
+    public void close() {}
+
+    @Override
+    public boolean snapshotsSupported() {
+      return true;
+    }
+
+    @Override
+    public void snapshotState(DataOutputStream out) throws Exception {
+      out.writeInt(next);
+    }
+
+    @Override
+    public void restoreState(DataInputStream in) throws Exception {
+      next = in.readInt();
+    }
+  }
+
+  /** Keeps a running sum per key (value % 10) and emits {@code (key, sum)} for every element. */
+  static final class RunningSum implements Operator {
+    private final TreeMap<Integer, Long> sums = new TreeMap<>();
+    private OperatorContext context;
+    private long watermarkMillis = Long.MIN_VALUE;
+
+    @Override
+    public void open(OperatorContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public void startBundle() {}
+
+    @Override
+    public void processElement(int input, byte[] payload) {
+      int value = ByteBuffer.wrap(payload).getInt();
+      int key = value % 10;
+      long sum = sums.merge(key, (long) value, Long::sum);
+      context.emit(0, key, ByteBuffer.allocate(12).putInt(key).putLong(sum).array());
+    }
+
+    @Override
+    public void advanceWatermark(int input, long watermarkMillis) {
+      this.watermarkMillis = watermarkMillis;
+    }
+
+    @Override
+    public void finishBundle() {}
+
+    @Override
+    public long outputWatermark(int output) {
+      return watermarkMillis;
+    }
+
+    @Override
+    public void close() {}
+
+    @Override
+    public boolean snapshotsSupported() {
+      return true;
+    }
+
+    @Override
+    public void snapshotState(DataOutputStream out) throws Exception {
+      out.writeLong(watermarkMillis);
+      out.writeInt(sums.size());
+      for (Map.Entry<Integer, Long> entry : sums.entrySet()) {
+        out.writeInt(entry.getKey());
+        out.writeLong(entry.getValue());
+      }
+    }
+
+    @Override
+    public void restoreState(DataInputStream in) throws Exception {
+      watermarkMillis = in.readLong();
+      for (int i = in.readInt(); i > 0; i--) {
+        sums.put(in.readInt(), in.readLong());
+      }
+    }
+  }
+
+  /** Collects {@code key=sum} and watermarks in arrival order; what it collected is its state. */
+  static final class Collector implements Operator {
+    final List<String> seen = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public void open(OperatorContext context) {}
+
+    @Override
+    public void startBundle() {}
+
+    @Override
+    public void processElement(int input, byte[] payload) {
+      ByteBuffer buffer = ByteBuffer.wrap(payload);
+      seen.add(buffer.getInt() + "=" + buffer.getLong());
+    }
+
+    @Override
+    public void advanceWatermark(int input, long watermarkMillis) {
+      seen.add("wm" + (watermarkMillis == Long.MAX_VALUE ? "end" : watermarkMillis));
+    }
+
+    @Override
+    public void finishBundle() {}
+
+    @Override
+    public long outputWatermark(int output) {
+      return Long.MAX_VALUE;
+    }
+
+    @Override
+    public void close() {}
+
+    @Override
+    public boolean snapshotsSupported() {
+      return true;
+    }
+
+    @Override
+    public void snapshotState(DataOutputStream out) throws Exception {
+      synchronized (seen) {
+        out.writeInt(seen.size());
+        for (String entry : seen) {
+          out.writeUTF(entry);
+        }
+      }
+    }
+
+    @Override
+    public void restoreState(DataInputStream in) throws Exception {
+      for (int i = in.readInt(); i > 0; i--) {
+        seen.add(in.readUTF());
+      }
+    }
+  }
+}
