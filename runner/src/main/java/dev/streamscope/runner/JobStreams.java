@@ -10,6 +10,10 @@ import dev.streamscope.rstream.persist.RStreamOptions;
 import dev.streamscope.rstream.persist.RegenerationHook;
 import dev.streamscope.rstream.segment.FlushMode;
 import dev.streamscope.vertex.Job;
+import dev.streamscope.vertex.graph.JobGraph;
+import dev.streamscope.vertex.snapshot.FileSystemSnapshotStore;
+import dev.streamscope.vertex.snapshot.InMemorySnapshotStore;
+import dev.streamscope.vertex.snapshot.SnapshotStore;
 import dev.streamscope.vertex.vertx.VertxStreamIo;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -25,10 +29,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The rStreams of one job, as the options say: in memory ({@code --rstreamPersistence=memory-only})
- * or persisted under {@code <rstreamRoot>/<jobId>/} (hybrid, the default, or synchronous; the job
- * id is a new random UUID per run unless {@code --jobId} names one) through
- * the Hadoop {@code FileSystem} of the root URI, with the blocking calls on a Vert.x worker pool.
+ * The rStreams and snapshots of one job, as the options say: in memory ({@code
+ * --rstreamPersistence=memory-only}) or persisted under {@code <rstreamRoot>/<jobId>/} (hybrid, the
+ * default, or synchronous; snapshots in its {@code .snapshots/}; the job id is a new random UUID
+ * per run unless {@code --jobId} names one) through the Hadoop {@code FileSystem} of the root URI,
+ * with the blocking calls on a Vert.x worker pool.
  *
  * <p>When the job ends, {@link #closeAsync()} persists what is pending and closes the files; then
  * the job's directory is deleted if the job succeeded or was cancelled, unless {@code
@@ -36,17 +41,28 @@ import org.slf4j.LoggerFactory;
  */
 final class JobStreams implements RStreamStore {
   private static final Logger LOG = LoggerFactory.getLogger(JobStreams.class);
+  /** The snapshot directory under the job's; a leading '.' keeps it apart from stream directories. */
+  private static final String SNAPSHOTS_DIR = ".snapshots";
+  /** Snapshot versions kept per vertex (the newest stable one is always among them). */
+  private static final int SNAPSHOT_VERSIONS_KEPT = 3;
 
   private final RStreamStore memory;
   private final HadoopRStreamStore persisted;
   private final FileSystem fs;
   private final VertxStreamIo io;
   private final boolean keep;
+  private final SnapshotStore snapshots;
   private final AtomicBoolean closing = new AtomicBoolean();
   private volatile Job job;
 
   private JobStreams(
-      RStreamStore memory, HadoopRStreamStore persisted, FileSystem fs, VertxStreamIo io, boolean keep) {
+      RStreamStore memory,
+      HadoopRStreamStore persisted,
+      FileSystem fs,
+      VertxStreamIo io,
+      boolean keep,
+      SnapshotStore snapshots) {
+    this.snapshots = snapshots;
     this.memory = memory;
     this.persisted = persisted;
     this.fs = fs;
@@ -55,13 +71,20 @@ final class JobStreams implements RStreamStore {
   }
 
   /**
-   * The store the options ask for. {@code retainReleased}: a restarted vertex reads its inputs
-   * again from the start (recompute), so nothing may be dropped when its reader releases it.
+   * The store the options ask for. Released events stay readable (in memory, or in segments not
+   * deleted on release): a restarted vertex reads its inputs again from its snapshot's positions,
+   * or from the start under recompute; each vertex garbage-collects its inputs below its newest
+   * stable snapshot itself.
+   *
+   * <p>If {@code --jobId} names a job whose directory exists under {@code --rstreamRoot} (its
+   * process died), the job resumes: its streams are recovered from their segments and its
+   * vertices restore their snapshots.
    */
-  static JobStreams create(StreamScopePipelineOptions options, Vertx vertx, boolean retainReleased) {
+  static JobStreams create(StreamScopePipelineOptions options, Vertx vertx, JobGraph graph) {
     PersistenceStrategy strategy = PersistenceStrategy.parse(options.getRstreamPersistence());
     if (strategy == PersistenceStrategy.MEMORY_ONLY) {
-      return new JobStreams(new InMemoryRStreamStore(retainReleased), null, null, null, false);
+      return new JobStreams(
+          new InMemoryRStreamStore(true), null, null, null, false, new InMemorySnapshotStore(SNAPSHOT_VERSIONS_KEPT));
     }
     RStreamOptions streamOptions =
         RStreamOptions.defaults()
@@ -69,20 +92,16 @@ final class JobStreams implements RStreamStore {
             .withFlushMode(FlushMode.parse(options.getRstreamFlushMode()))
             .withBatch(RStreamOptions.defaults().batchBytesMax(), options.getRstreamFlushIntervalMs())
             .withMemoryBytesMax(options.getRstreamMemoryBytesMax())
-            .withGcOnRelease(!retainReleased);
+            .withGcOnRelease(false);
     URI root = URI.create(options.getRstreamRoot());
     String jobId = options.getJobId().isEmpty() ? UUID.randomUUID().toString() : options.getJobId();
     FileSystem fs;
     Path jobDir;
+    boolean resume;
     try {
       fs = RStreamFileSystems.forUri(root);
       jobDir = new Path(new Path(root), jobId);
-      if (fs.exists(jobDir)) {
-        fs.close();
-        throw new IllegalArgumentException(
-            "Invalid option --jobId=" + jobId + ": " + jobDir
-                + " already exists (resuming a job is not supported yet); choose another job id");
-      }
+      resume = fs.exists(jobDir);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot open the rStream root " + root + ": " + e.getMessage(), e);
     }
@@ -91,7 +110,23 @@ final class JobStreams implements RStreamStore {
             vertx, "streamscope-rstream-io", Math.max(2, Runtime.getRuntime().availableProcessors()));
     HadoopRStreamStore persisted =
         new HadoopRStreamStore(fs, jobDir, streamOptions, io, RegenerationHook.NONE);
-    return new JobStreams(null, persisted, fs, io, options.getKeepRstreams());
+    if (resume) {
+      LOG.info("Job {} exists in {}: resuming it from its rStreams and snapshots", jobId, jobDir);
+      try {
+        persisted.recoverExisting(graph.streamProducers()).toCompletableFuture().join();
+      } catch (java.util.concurrent.CompletionException e) {
+        throw new IllegalStateException(
+            "Cannot resume job " + jobId + " from " + jobDir + ": " + e.getCause().getMessage(), e.getCause());
+      }
+    }
+    return new JobStreams(
+        null, persisted, fs, io, options.getKeepRstreams(),
+        new FileSystemSnapshotStore(fs, new Path(jobDir, SNAPSHOTS_DIR), SNAPSHOT_VERSIONS_KEPT));
+  }
+
+  /** Where the vertices' snapshots are kept: in the job's directory, or in memory. */
+  SnapshotStore snapshots() {
+    return snapshots;
   }
 
   /** The job whose outcome decides whether its directory is kept. */

@@ -77,8 +77,10 @@ public interface StreamScopePipelineOptions
 
   void setKeepRstreams(boolean keepRstreams);
 
-  @Description("How often each vertex snapshots its state, in milliseconds (no global barrier).")
-  @Default.Long(10_000L)
+  @Description(
+      "Least time between two snapshots of one vertex, in milliseconds; each vertex snapshots on"
+          + " its own schedule (no global barrier), at input epoch boundaries.")
+  @Default.Long(1_000L)
   long getCheckpointIntervalMs();
 
   void setCheckpointIntervalMs(long checkpointIntervalMs);
@@ -90,6 +92,14 @@ public interface StreamScopePipelineOptions
   String getRecoveryStrategy();
 
   void setRecoveryStrategy(String recoveryStrategy);
+
+  @Description(
+      "Restarts allowed per vertex instance before its failure fails the job; 0 fails the job on"
+          + " the first vertex failure.")
+  @Default.Integer(3)
+  int getMaxVertexRestarts();
+
+  void setMaxVertexRestarts(int maxVertexRestarts);
 
   @Description("Largest number of elements a source emits between two watermark punctuations.")
   @Default.Integer(1_000)

@@ -122,6 +122,14 @@ public final class StreamScopePipelineResult implements PipelineResult {
     job.kill(vertexId);
   }
 
+  /**
+   * The snapshot version the current instance of {@code vertexId} started from (after a restart,
+   * or when the job resumed), or 0 if it started from scratch.
+   */
+  public long restoredSnapshotVersion(String vertexId) {
+    return job.restoredSnapshotVersion(vertexId);
+  }
+
   /** How many vertex restarts the job needed so far. */
   public int restarts() {
     return job.restarts();

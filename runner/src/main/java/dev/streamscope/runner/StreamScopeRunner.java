@@ -27,9 +27,6 @@ import org.apache.beam.sdk.metrics.MetricsEnvironment;
  * org.apache.beam.sdk.PipelineResult#waitUntilFinish()} to wait for it.
  */
 public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineResult> {
-  /** Restarts per vertex instance before its failure fails the job. */
-  private static final int RESTARTS_PER_VERTEX_MAX = 3;
-
   private final StreamScopePipelineOptions options;
 
   private StreamScopeRunner(StreamScopePipelineOptions options) {
@@ -55,6 +52,10 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
   static void validate(StreamScopePipelineOptions options) {
     requireAtLeastOne("parallelism", options.getParallelism());
     requireAtLeastOne("checkpointIntervalMs", options.getCheckpointIntervalMs());
+    if (options.getMaxVertexRestarts() < 0) {
+      throw new IllegalArgumentException(
+          "Invalid option --maxVertexRestarts=" + options.getMaxVertexRestarts() + ": must be at least 0");
+    }
     requireAtLeastOne("maxBundleSize", options.getMaxBundleSize());
     requireAtLeastOne("streamBufferBytesMax", options.getStreamBufferBytesMax());
     try {
@@ -100,15 +101,20 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
             new VertxOptions()
                 .setWorkerPoolSize(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()))
                 .setBlockedThreadCheckInterval(60_000));
-    // Recompute re-reads a restarted vertex's inputs from the start: the streams must keep them
-    // (in memory, or in segments that are not garbage-collected on release). The other strategies
-    // recover from snapshots and persisted streams (not built yet), so there a failure still fails
-    // the job.
-    boolean recompute =
-        RecoveryStrategy.parse(options.getRecoveryStrategy()) == RecoveryStrategy.RECOMPUTE;
-    JobStreams streams = JobStreams.create(options, vertx, recompute);
+    RecoveryStrategy strategy = RecoveryStrategy.parse(options.getRecoveryStrategy());
+    JobStreams streams;
+    try {
+      streams = JobStreams.create(options, vertx, translated.graph());
+    } catch (RuntimeException e) {
+      vertx.close();
+      throw e;
+    }
     RecoveryConfig recovery =
-        recompute ? RecoveryConfig.recompute(RESTARTS_PER_VERTEX_MAX) : RecoveryConfig.none();
+        RecoveryConfig.snapshots(
+            options.getMaxVertexRestarts(),
+            streams.snapshots(),
+            options.getCheckpointIntervalMs(),
+            stage -> strategy);
     Job job =
         Job.start(
             translated.graph(),

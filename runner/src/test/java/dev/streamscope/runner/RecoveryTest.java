@@ -157,7 +157,7 @@ class RecoveryTest {
 
   @Test
   void withoutRecoveryAKilledVertexFailsTheJobNamingIt() throws Exception {
-    Pipeline p = gatedPipeline("--runner=StreamScope", "--parallelism=2");
+    Pipeline p = gatedPipeline("--runner=StreamScope", "--parallelism=2", "--maxVertexRestarts=0");
     p.apply(GenerateSequence.from(0).to(EVENTS))
         .apply(
             MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
