@@ -10,6 +10,7 @@ import dev.streamscope.rstream.persist.RStreamOptions;
 import dev.streamscope.rstream.persist.RegenerationHook;
 import dev.streamscope.rstream.segment.FlushMode;
 import dev.streamscope.vertex.Job;
+import dev.streamscope.vertex.RecoveryStrategy;
 import dev.streamscope.vertex.graph.JobGraph;
 import dev.streamscope.vertex.snapshot.FileSystemSnapshotStore;
 import dev.streamscope.vertex.snapshot.InMemorySnapshotStore;
@@ -81,7 +82,7 @@ final class JobStreams implements RStreamStore {
    * vertices restore their snapshots.
    */
   static JobStreams create(StreamScopePipelineOptions options, Vertx vertx, JobGraph graph) {
-    PersistenceStrategy strategy = PersistenceStrategy.parse(options.getRstreamPersistence());
+    PersistenceStrategy strategy = persistenceOf(options);
     if (strategy == PersistenceStrategy.MEMORY_ONLY) {
       return new JobStreams(
           new InMemoryRStreamStore(true), null, null, null, false, new InMemorySnapshotStore(SNAPSHOT_VERSIONS_KEPT));
@@ -122,6 +123,23 @@ final class JobStreams implements RStreamStore {
     return new JobStreams(
         null, persisted, fs, io, options.getKeepRstreams(),
         new FileSystemSnapshotStore(fs, new Path(jobDir, SNAPSHOTS_DIR), SNAPSHOT_VERSIONS_KEPT));
+  }
+
+  /**
+   * How the streams are persisted: the recovery strategy decides where it implies one ({@code
+   * persistent}: synchronously, before events are visible; {@code checkpoint-replay}: not at all,
+   * a restarted vertex replays retained in-memory inputs from its checkpoint), else {@code
+   * --rstreamPersistence} (hybrid by default).
+   */
+  static PersistenceStrategy persistenceOf(StreamScopePipelineOptions options) {
+    switch (RecoveryStrategy.parse(options.getRecoveryStrategy())) {
+      case PERSISTENT:
+        return PersistenceStrategy.SYNCHRONOUS;
+      case CHECKPOINT_REPLAY:
+        return PersistenceStrategy.MEMORY_ONLY;
+      default:
+        return PersistenceStrategy.parse(options.getRstreamPersistence());
+    }
   }
 
   /** Where the vertices' snapshots are kept: in the job's directory, or in memory. */

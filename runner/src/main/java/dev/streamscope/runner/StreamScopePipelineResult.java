@@ -130,6 +130,11 @@ public final class StreamScopePipelineResult implements PipelineResult {
     return job.restoredSnapshotVersion(vertexId);
   }
 
+  /** Input events the current instance of {@code vertexId} has consumed (racy; for benchmarks). */
+  public long consumedEvents(String vertexId) {
+    return job.consumedEvents(vertexId);
+  }
+
   /** How many vertex restarts the job needed so far. */
   public int restarts() {
     return job.restarts();

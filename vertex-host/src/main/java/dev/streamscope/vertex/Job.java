@@ -228,6 +228,15 @@ public final class Job {
     return slots.get(vertexId).instance.restoredVersion();
   }
 
+  /**
+   * Input events the current instance of {@code vertexId} has consumed (its position summed over
+   * its input streams; a restored instance starts at its snapshot's). Read racily: for progress
+   * displays and benchmarks.
+   */
+  public synchronized long consumedEvents(String vertexId) {
+    return slots.get(vertexId).instance.consumedEvents();
+  }
+
   /** The ids of the vertex instances, in stage order. */
   public synchronized List<String> vertexIds() {
     return List.copyOf(slots.keySet());

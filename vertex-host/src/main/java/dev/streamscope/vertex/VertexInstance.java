@@ -187,6 +187,10 @@ final class VertexInstance implements OperatorContext {
     LOG.info("Vertex {} restored from snapshot {}", vertexId, snapshot.version());
   }
 
+  long consumedEvents() {
+    return inputs.progress();
+  }
+
   /** The version of the snapshot this instance started from, or 0 if it started from scratch. */
   long restoredVersion() {
     return restoredVersion;

@@ -78,6 +78,15 @@ public final class RunnerBenchmark {
 
   private record Result(double seconds, long total, long outputs) {}
 
+  /** Fails unless {@code result} holds the keyed pipeline's exact sums over {@code events}. */
+  static void checkKeyed(PipelineResult result, long events) {
+    long total = committed(result, "outputTotal");
+    long outputs = committed(result, "outputs");
+    if (total != events * (events - 1) / 2 || outputs != Math.min(events, 1000)) {
+      throw new AssertionError("keyed: wrong result, total " + total + ", outputs " + outputs);
+    }
+  }
+
   private static Result run(String[] args, Function<Pipeline, Void> build) {
     Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs(args).create());
     build.apply(p);
@@ -86,6 +95,22 @@ public final class RunnerBenchmark {
     result.waitUntilFinish();
     double seconds = (System.nanoTime() - start) / 1e9;
     return new Result(seconds, counter(result, "outputTotal"), counter(result, "outputs"));
+  }
+
+  /** Committed values: after a vertex restart, attempted ones also count the lost attempt. */
+  private static long committed(PipelineResult result, String name) {
+    long sum = 0;
+    for (MetricResult<Long> c :
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(OUTPUT_NAMESPACE, name))
+                    .build())
+            .getCounters()) {
+      sum += c.getCommitted();
+    }
+    return sum;
   }
 
   private static long counter(PipelineResult result, String name) {
