@@ -80,7 +80,9 @@ public interface RStream {
   /**
    * Declares that nobody — neither the reader nor a recovery from any consumer snapshot — will
    * read below {@code seq}: persisted segments entirely below it may be deleted. Reads below it
-   * fail afterwards. A no-op for memory-only streams ({@link #releaseBelow} frees their memory).
+   * fail afterwards, and rewrites below it are absorbed unchecked (nothing is left to compare
+   * them with). Memory-only streams free their memory at {@link #releaseBelow}, unless they retain
+   * released events for restarted readers; those free it here.
    */
   default void gcBelow(long seq) {}
 
