@@ -10,7 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.streamscope.rstream.DeterminismViolationException;
 import dev.streamscope.rstream.RStream;
 import dev.streamscope.rstream.StreamEvent;
+import dev.streamscope.rstream.segment.FlushMode;
+import dev.streamscope.rstream.segment.StreamLog;
 import dev.streamscope.rstream.testing.ExecutorStreamIo;
+import dev.streamscope.rstream.testing.TestFiles;
 import java.io.File;
 import java.io.IOException;
 import java.time.Duration;
@@ -210,6 +213,28 @@ class MiniDfsRStreamTest {
       return null;
     } catch (DeterminismViolationException e) {
       return e;
+    }
+  }
+
+  @Test
+  void sealedSegmentsAreRecoveredFromTheirIndexSidecars() throws Exception {
+    FileSystem client = FileSystem.newInstance(cluster.getURI(), conf);
+    clients.add(client);
+    Path dir = new Path(jobDir, "indexed");
+    StreamLog log = StreamLog.create(client, dir, "indexed", FlushMode.HFLUSH, 64 << 10);
+    for (long seq = 0; seq < 5_000; seq = log.append(TestFiles::event, seq, Math.min(5_000, seq + 100), Long.MAX_VALUE).endSeq()) {
+      // Rolls every 64 KiB; each sealed segment gets its sidecar.
+    }
+    log.closeActive();
+    int segments = log.segmentCount();
+    assertTrue(segments > 2, segments + " segments");
+    StreamLog recovered = StreamLog.recover(client, dir, "indexed", FlushMode.HFLUSH, 64 << 10);
+    assertEquals(segments, recovered.indexedAtRecovery(), "none was scanned");
+    assertEquals(5_000, recovered.endSeq());
+    for (long seq = 0; seq < 5_000; ) {
+      for (StreamEvent event : recovered.read(seq, 5_000, 8 << 10)) {
+        assertEvent(seq++, event);
+      }
     }
   }
 

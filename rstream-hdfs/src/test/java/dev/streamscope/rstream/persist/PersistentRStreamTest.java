@@ -15,6 +15,7 @@ import dev.streamscope.rstream.RStream;
 import dev.streamscope.rstream.StreamEvent;
 import dev.streamscope.rstream.segment.CorruptSegmentException;
 import dev.streamscope.rstream.segment.SegmentFormat;
+import dev.streamscope.rstream.segment.SegmentIndexFile;
 import dev.streamscope.rstream.segment.SegmentScanner;
 import dev.streamscope.rstream.testing.FaultyFileSystem;
 import dev.streamscope.rstream.testing.ManualStreamIo;
@@ -569,7 +570,14 @@ class PersistentRStreamTest {
     assertTrue(stream.segmentCount() < before);
     Path dir = new Path(temp.toUri().toString(), "job/" + dev.streamscope.rstream.segment.StreamDirs.encode(ID));
     long lowest = Long.MAX_VALUE;
+    int segmentFiles = 0;
     for (var status : fs.listStatus(dir)) {
+      if (status.getPath().getName().endsWith(SegmentIndexFile.SUFFIX)) {
+        String segmentName = status.getPath().getName().replace(SegmentIndexFile.SUFFIX, SegmentFormat.SEGMENT_SUFFIX);
+        assertTrue(fs.exists(new Path(dir, segmentName)), "a sidecar without its segment: " + status.getPath());
+        continue;
+      }
+      segmentFiles++;
       var scan = SegmentScanner.scan(fs, status.getPath(), null);
       lowest = Math.min(lowest, scan.firstSeq());
       if (scan.endSeq() <= 250) {
@@ -577,6 +585,7 @@ class PersistentRStreamTest {
       }
     }
     assertTrue(lowest <= 250, "nothing at or above the watermark was deleted: " + lowest);
+    assertEquals(stream.segmentCount(), segmentFiles);
   }
 
   @Test
