@@ -6,11 +6,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The memory-only rStream: events live in fixed-size chunks until the reader releases them.
+ * The memory-only rStream: events live in fixed-size chunks until the reader releases them, or,
+ * for a stream that retains released events, until {@link #gcBelow} says nobody needs them.
  *
  * <p>The writer fills chunk slots, then {@link #publish()} moves the volatile {@code publishedSeq}
  * forward; that volatile write is what makes the slots visible to the reader thread, so reads take
  * no lock. Durable seq is 0: nothing here survives the process.
+ *
+ * <p>Uniqueness is checked in {@link #write} against every event still held; a rewrite of a seq
+ * that is gone (released without retention, or below the {@link #gcBelow} point) is absorbed
+ * unchecked, since nobody can read that seq any more.
  */
 public final class InMemoryRStream implements RStream {
   private static final int CHUNK_SHIFT = 10;
@@ -39,6 +44,12 @@ public final class InMemoryRStream implements RStream {
 
   private volatile long publishedSeq;
   private volatile long releasedSeqVisible;
+  // Reads below it fail, rewrites below it are absorbed.
+  private volatile long gcSeqVisible;
+
+  // Whole chunks below this index are dropped; guarded by gcLock (taken once per release or GC).
+  private final Object gcLock = new Object();
+  private long droppedChunks;
 
   public InMemoryRStream(String id, String producer) {
     this(id, producer, false);
@@ -82,8 +93,8 @@ public final class InMemoryRStream implements RStream {
   }
 
   private void checkSameAsExisting(StreamEvent event) {
-    if (event.seq() < releasedSeqVisible && !retainReleased) {
-      return; // Released: the reader is past it, so the duplicate is absorbed without a check.
+    if ((event.seq() < releasedSeqVisible && !retainReleased) || event.seq() < gcSeqVisible) {
+      return; // Gone: nobody reads it any more, so the duplicate is absorbed without a check.
     }
     StreamEvent[] chunk = chunks.get(event.seq() >>> CHUNK_SHIFT);
     StreamEvent existing = chunk == null ? null : chunk[(int) (event.seq() & CHUNK_MASK)];
@@ -123,6 +134,11 @@ public final class InMemoryRStream implements RStream {
       throw new IllegalStateException(
           "rStream " + id + ": seq " + seq + " was released (released below " + releasedSeq + ")");
     }
+    long gcSeq = gcSeqVisible;
+    if (seq < gcSeq) {
+      throw new IllegalStateException(
+          "rStream " + id + ": seq " + seq + " was garbage-collected (below " + gcSeq + ")");
+    }
     long chunkIndex = seq >>> CHUNK_SHIFT;
     if (chunkIndex != readChunkIndex) {
       readChunk = chunks.get(chunkIndex);
@@ -153,10 +169,49 @@ public final class InMemoryRStream implements RStream {
     }
     releasedSeq = upTo;
     releasedSeqVisible = upTo;
+    if (retainReleased && gcSeqVisible > 0) {
+      dropChunksBelow(upTo);
+    }
     releasedBytes.addAndGet(bytes);
     for (Runnable listener : releaseListeners) {
       listener.run();
     }
+  }
+
+  /**
+   * Declares that nobody, not even a restarted reader, will read below {@code seq} (clamped to
+   * the published seq): reads below it fail from now on, rewrites below it are absorbed unchecked.
+   * A stream that retains released events drops the whole chunks below both this point and the
+   * reader's released seq (the released seq still counts the bytes that back-pressure sees); one
+   * that does not retain them has dropped them at release already. Any thread.
+   */
+  @Override
+  public void gcBelow(long seq) {
+    long upTo = Math.min(seq, publishedSeq);
+    synchronized (gcLock) {
+      if (upTo <= gcSeqVisible) {
+        return;
+      }
+      gcSeqVisible = upTo;
+    }
+    if (retainReleased) {
+      dropChunksBelow(releasedSeqVisible);
+    }
+  }
+
+  /** Drops whole chunks below {@code min(gc point, releasedSeq)} (retaining streams). */
+  private void dropChunksBelow(long releasedSeq) {
+    long below = Math.min(gcSeqVisible, releasedSeq) >>> CHUNK_SHIFT;
+    synchronized (gcLock) {
+      for (; droppedChunks < below; droppedChunks++) {
+        chunks.remove(droppedChunks);
+      }
+    }
+  }
+
+  /** Chunks of {@value #CHUNK_SIZE} events held in memory (for tests and metrics). */
+  public int chunkCount() {
+    return chunks.size();
   }
 
   @Override

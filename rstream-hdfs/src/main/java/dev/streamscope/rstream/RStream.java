@@ -1,5 +1,7 @@
 package dev.streamscope.rstream;
 
+import java.util.function.Consumer;
+
 /**
  * An append-only, sequence-numbered stream with one writer and one reader (see DESIGN.md,
  * "rStream").
@@ -9,7 +11,10 @@ package dev.streamscope.rstream;
  * <ul>
  *   <li><b>Uniqueness</b>: one value per seq. Writing an event whose seq already exists with the
  *       same content is a no-op; with different content it throws {@link
- *       DeterminismViolationException}.
+ *       DeterminismViolationException} — from that {@link #write}, or, where the existing value
+ *       is only on disk and is read back asynchronously, from the writer's next {@link
+ *       #publish} (and {@link #onDeterminismViolation} listeners). Each implementation says which
+ *       rewrites it can still check (e.g. none below its garbage-collection point).
  *   <li><b>Read after write</b>: {@link #read} returns an event only after it was written and
  *       {@link #publish() published}; it never skips or invents one.
  *   <li><b>Garbage collection</b>: {@link #releaseBelow} lets the stream drop a prefix no reader
@@ -83,9 +88,20 @@ public interface RStream {
   /**
    * Declares that nobody — neither the reader nor a recovery from any consumer snapshot — will
    * read below {@code seq}: persisted segments entirely below it may be deleted. Reads below it
-   * fail afterwards. A no-op for memory-only streams ({@link #releaseBelow} frees their memory).
+   * fail afterwards, and rewrites below it are absorbed unchecked (nothing is left to compare
+   * them with). Memory-only streams free their memory at {@link #releaseBelow}, unless they retain
+   * released events for restarted readers; those free it here.
    */
   default void gcBelow(long seq) {}
+
+  /**
+   * Called (once, on any thread) when a rewrite is found to differ from the stream's value only
+   * after {@link #write} returned: a persisted stream checks rewrites of seqs that only its
+   * segments hold asynchronously, and also throws the violation from the writer's next {@link
+   * #publish}. The listener lets a host fail a writer that has already published its last event.
+   * Never called by streams that check every rewrite inside {@link #write}.
+   */
+  default void onDeterminismViolation(Consumer<DeterminismViolationException> listener) {}
 
   /** Called after each {@link #publish()} that made new events visible. */
   void onPublished(Runnable listener);

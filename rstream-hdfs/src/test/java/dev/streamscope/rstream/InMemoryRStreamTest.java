@@ -86,4 +86,64 @@ class InMemoryRStreamTest {
     stream.publish();
     assertEquals(1, wakeUps.get());
   }
+
+  private static InMemoryRStream retainingStreamOf(int count) {
+    InMemoryRStream stream = new InMemoryRStream("kept", "p", true);
+    for (int i = 0; i < count; i++) {
+      stream.write(StreamEvent.data(i, bytes("e" + i)));
+    }
+    stream.publish();
+    return stream;
+  }
+
+  @Test
+  void aRetainingStreamKeepsReleasedEventsUntilGarbageCollected() {
+    InMemoryRStream stream = retainingStreamOf(5_000); // 5 chunks of 1024
+    stream.releaseBelow(5_000);
+    assertEquals(5, stream.chunkCount(), "released, but retained for a restarted reader");
+    assertEquals(0, stream.unreleasedBytes());
+    assertEquals(10, stream.read(10).seq());
+
+    stream.gcBelow(3_000);
+    assertEquals(3, stream.chunkCount(), "the whole chunks below seq 3000 are dropped");
+    IllegalStateException error = assertThrows(IllegalStateException.class, () -> stream.read(2_999));
+    assertTrue(error.getMessage().contains("kept"), error.getMessage());
+    assertTrue(error.getMessage().contains("seq 2999 was garbage-collected (below 3000)"), error.getMessage());
+    assertArrayEquals(bytes("e3000"), stream.read(3_000).payload());
+    assertArrayEquals(bytes("e4999"), stream.read(4_999).payload());
+  }
+
+  @Test
+  void rewritesBelowTheGcPointAreAbsorbedAndAboveItChecked() {
+    InMemoryRStream stream = retainingStreamOf(3_000);
+    stream.releaseBelow(3_000);
+    stream.gcBelow(2_000);
+    stream.write(StreamEvent.data(100, bytes("other"))); // nothing left to compare with
+    stream.write(StreamEvent.data(2_000, bytes("e2000")));
+    assertThrows(DeterminismViolationException.class, () -> stream.write(StreamEvent.data(2_001, bytes("other"))));
+    assertThrows(IllegalStateException.class, () -> stream.read(100), "the absorbed rewrite is not readable");
+  }
+
+  @Test
+  void garbageCollectionPastTheReleasedSeqFreesChunksOnceTheReaderReleasesThem() {
+    InMemoryRStream stream = retainingStreamOf(5_000);
+    stream.releaseBelow(1_000);
+    stream.gcBelow(4_000);
+    assertEquals(5, stream.chunkCount(), "the reader has not released them yet");
+    assertThrows(IllegalStateException.class, () -> stream.read(3_999));
+    stream.releaseBelow(5_000);
+    assertEquals(2, stream.chunkCount(), "chunks below seq 3072 are gone");
+    assertEquals(0, stream.unreleasedBytes(), "released bytes are counted across dropped chunks");
+    assertEquals(4_000, stream.read(4_000).seq());
+  }
+
+  @Test
+  void garbageCollectionStopsAtThePublishedSeq() {
+    InMemoryRStream stream = retainingStreamOf(10);
+    stream.gcBelow(1_000_000);
+    stream.write(StreamEvent.data(10, bytes("e10")));
+    stream.publish();
+    assertArrayEquals(bytes("e10"), stream.read(10).payload(), "what comes after stays readable");
+    assertThrows(IllegalStateException.class, () -> stream.read(9));
+  }
 }

@@ -76,7 +76,8 @@ public final class HadoopRStreamStore implements RStreamStore {
   }
 
   /**
-   * Reopens {@code streamId} after its writer's process died: scans and verifies its segments,
+   * Reopens {@code streamId} after its writer's process died: recovers its segments (sealed ones
+   * from their index sidecars, the others scanned and verified; see {@link StreamLog#recover}),
    * truncates a torn tail, and completes with a stream whose durable, published and next seq are
    * the end of the intact records. Its writer counts as gone until it writes again.
    */

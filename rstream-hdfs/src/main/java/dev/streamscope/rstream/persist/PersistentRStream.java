@@ -15,6 +15,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +55,30 @@ import org.slf4j.LoggerFactory;
  *       regenerated writes wake the reader like any publish.
  * </ol>
  *
+ * <h2>Uniqueness</h2>
+ *
+ * A write of a seq below {@link #nextSeq()} (a replaying producer) is compared with the stream's
+ * value of that seq:
+ *
+ * <ul>
+ *   <li>while the event is in the memory tier (always until it is durable, then until it is
+ *       evicted or released), at once: {@link #write} throws {@link DeterminismViolationException};
+ *   <li>otherwise (evicted, or written before a restart) against the segments, off the writer's
+ *       thread ({@link RewriteVerifier}): such rewrites are handed off at the next {@link
+ *       #publish} (or once they add up to {@code readBytesMax}) and read back in batches. A
+ *       mismatch makes the writer's next {@link #publish} (and its next rewrite, and every later
+ *       one) throw the {@link DeterminismViolationException}, naming stream, seq, producer, the
+ *       persisted and the offered value, and fires the {@link #onDeterminismViolation} listeners
+ *       once: a writer that already published its last event learns of it only there. Unverified
+ *       rewrites count towards {@link #persistenceCongested()}; {@link #closeAsync()} waits for
+ *       them. A rewrite of a seq whose segment was garbage-collected before the check ran is
+ *       absorbed unchecked (no reader can read it any more), as is one whose record is corrupt
+ *       (reads and recovery report that).
+ * </ul>
+ *
+ * A seq at or past {@link #nextSeq()} is a new write. After a crash this includes seqs that were
+ * published but never became durable: they are lost, and their rewrite is their regeneration.
+ *
  * <h2>Threading</h2>
  *
  * One writer thread (write, publish), one reader thread (read, releaseBelow), and completions and
@@ -83,6 +108,9 @@ public final class PersistentRStream implements RStream {
   private final StreamLog log;
   private final RegenerationHook regeneration;
   private final MemoryTier memory;
+  private final RewriteVerifier verifier;
+  private final List<Consumer<DeterminismViolationException>> violationListeners =
+      new CopyOnWriteArrayList<>();
   private final List<Runnable> publishListeners = new CopyOnWriteArrayList<>();
   private final List<Runnable> releaseListeners = new CopyOnWriteArrayList<>();
   private final Object lock = new Object();
@@ -114,6 +142,8 @@ public final class PersistentRStream implements RStream {
   private boolean closing;
   private boolean closed;
   private final CompletableFuture<Void> closedFuture = new CompletableFuture<>();
+  private final CompletableFuture<Void> verifierClosed = new CompletableFuture<>();
+  private CompletionStage<Void> closedAndVerified; // set by closeAsync
 
   // Reader-owned.
   private long releasedSeq;
@@ -164,6 +194,26 @@ public final class PersistentRStream implements RStream {
     this.log = log;
     this.regeneration = regeneration;
     this.memory = new MemoryTier(endSeq);
+    this.verifier =
+        new RewriteVerifier(
+            id,
+            producer,
+            log,
+            io,
+            options,
+            new RewriteVerifier.Listener() {
+              @Override
+              public void violated(DeterminismViolationException violation) {
+                for (Consumer<DeterminismViolationException> listener : violationListeners) {
+                  listener.accept(violation);
+                }
+              }
+
+              @Override
+              public void drained() {
+                wakeBacklogWaiter();
+              }
+            });
     this.nextSeq = endSeq;
     this.publishedSeq = endSeq;
     this.visibleSeq = endSeq;
@@ -211,20 +261,30 @@ public final class PersistentRStream implements RStream {
   }
 
   /**
-   * Uniqueness for a seq written before: checked against the event while it is in memory (also
-   * after the reader released it, until it is dropped). Once evicted, the durable copy in the
-   * segments is the value, and a rewrite is absorbed unchecked (checking would block the writer
-   * on a read).
+   * Uniqueness for a seq written before (see the class documentation): against the event while
+   * it is in memory, else handed to the verifier, which reads the segments.
    */
   private void checkSameAsExisting(StreamEvent event) {
+    throwIfViolated();
     StreamEvent existing = memory.existing(event.seq());
-    if (existing != null && !existing.sameContent(event)) {
+    if (existing == null) {
+      verifier.add(event); // Durable and only in the segments: checked off this thread.
+    } else if (!existing.sameContent(event)) {
       throw new DeterminismViolationException(id, event.seq(), producer, existing, event);
+    }
+  }
+
+  private void throwIfViolated() {
+    DeterminismViolationException violation = verifier.violation();
+    if (violation != null) {
+      throw violation;
     }
   }
 
   @Override
   public void publish() {
+    throwIfViolated();
+    verifier.handOff();
     long seq = nextSeq;
     if (seq == publishedSeq) {
       return;
@@ -270,14 +330,54 @@ public final class PersistentRStream implements RStream {
     return publishedBytes - durableBytes;
   }
 
+  /** Also true while more than {@code backlogBytesMax} of rewrites wait for their check. */
   @Override
   public boolean persistenceCongested() {
-    if (publishedBytes - durableBytes <= options.backlogBytesMax()) {
+    if (!overBacklog()) {
       return false;
     }
     backlogWaiter = true;
-    // Re-check after announcing the wait: a flush that completed in between sees the flag.
-    return publishedBytes - durableBytes > options.backlogBytesMax();
+    // Re-check after announcing the wait: a flush or check that completed in between sees it.
+    return overBacklog();
+  }
+
+  private boolean overBacklog() {
+    return publishedBytes - durableBytes > options.backlogBytesMax()
+        || verifier.backlogBytes() > options.backlogBytesMax();
+  }
+
+  /** Wakes a writer waiting on {@link #persistenceCongested()} once it is clear. */
+  private void wakeBacklogWaiter() {
+    boolean wake;
+    synchronized (lock) {
+      wake = backlogWaiter && !overBacklog();
+      if (wake) {
+        backlogWaiter = false;
+      }
+    }
+    if (wake) {
+      fire(releaseListeners);
+    }
+  }
+
+  @Override
+  public void onDeterminismViolation(Consumer<DeterminismViolationException> listener) {
+    violationListeners.add(listener);
+  }
+
+  /** Rewrites compared with their persisted record so far. */
+  public long rewritesCheckedOnDisk() {
+    return verifier.checked();
+  }
+
+  /** Rewrites absorbed without a comparison: their segment was garbage-collected, or corrupt. */
+  public long rewritesUnchecked() {
+    return verifier.unchecked();
+  }
+
+  /** Bytes of rewrites handed off but not yet compared with the segments. */
+  public long rewriteBacklogBytes() {
+    return verifier.backlogBytes();
   }
 
   /** The last persistence failure while it is being retried; null once a flush succeeded. */
@@ -407,7 +507,7 @@ public final class PersistentRStream implements RStream {
           wakeReaders = true;
         }
         memory.trim(releasedSeqVisible, durableSeq, options.memoryBytesMax());
-        if (backlogWaiter && publishedBytes - durableBytes <= options.backlogBytesMax()) {
+        if (backlogWaiter && !overBacklog()) {
           backlogWaiter = false;
           wakeWriter = true;
         }
@@ -454,22 +554,25 @@ public final class PersistentRStream implements RStream {
   }
 
   /**
-   * Persists what was published, closes the active segment and stops the flush chain. After a
-   * flush failure while closing, it gives up (logged) rather than retry forever.
+   * Persists what was published, closes the active segment, stops the flush chain and waits for
+   * the checks of rewrites handed off so far. After a flush failure (or a failed read-back of
+   * rewrites) while closing, it gives up (logged) rather than retry forever.
    */
   public CompletionStage<Void> closeAsync() {
     Runnable work;
     synchronized (lock) {
       if (closing) {
-        return closedFuture;
+        return closedAndVerified;
       }
       closing = true;
       // Make the last attempt now rather than wait for a retry timer; if it fails, give up.
       retryScheduled = false;
       work = planFlush();
+      closedAndVerified = closedFuture.thenCombine(verifierClosed, (closed, verified) -> null);
     }
+    verifier.closeAsync().thenRun(() -> verifierClosed.complete(null));
     run(work);
-    return closedFuture;
+    return closedAndVerified;
   }
 
   // ---------------------------------------------------------------------------------------------

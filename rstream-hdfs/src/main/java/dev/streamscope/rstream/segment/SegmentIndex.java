@@ -47,4 +47,14 @@ public final class SegmentIndex {
   public int size() {
     return size;
   }
+
+  /** The seq of entry {@code i} (in increasing order). */
+  public long seqAt(int i) {
+    return seqs[i];
+  }
+
+  /** The record offset of entry {@code i}. */
+  public long offsetAt(int i) {
+    return offsets[i];
+  }
 }

@@ -72,6 +72,19 @@ public final class SegmentReader implements Closeable {
   }
 
   /**
+   * Reads only the header of {@code path} (null if the file ends inside it).
+   *
+   * @throws CorruptSegmentException if the header is not a valid version-1 header
+   */
+  public static SegmentHeader readHeader(FileSystem fs, Path path) throws IOException {
+    try (SegmentReader reader =
+        new SegmentReader(path.toString(), new BufferedInputStream(fs.open(path), 512), 0, -1)) {
+      reader.readHeader();
+      return reader.header;
+    }
+  }
+
+  /**
    * Opens {@code path} at {@code offset}, where the record of {@code seq} starts (from the index);
    * no header is read.
    */

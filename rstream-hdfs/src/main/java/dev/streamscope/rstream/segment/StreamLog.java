@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.zip.CRC32C;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -69,6 +71,7 @@ public final class StreamLog {
   private final long segmentBytesMax;
   private final List<Segment> segments = new ArrayList<>(); // by number; guarded by this
   private long nextNumber; // guarded by this
+  private int indexedAtRecovery;
 
   // The flush chain's own state.
   private SegmentAppender active;
@@ -95,10 +98,13 @@ public final class StreamLog {
   }
 
   /**
-   * Opens the log of a stream whose writer may have died: scans every segment and verifies every
-   * checksum, deletes segments torn inside their header, truncates torn tails where the file
-   * system allows (the bytes are ignored either way), and checks that the segments cover one
-   * contiguous range of seqs. New appends go to a new segment.
+   * Opens the log of a stream whose writer may have died. A segment with a usable index sidecar
+   * (sealed: rolled, closed, or recovered before) is taken from it after reading its header; its
+   * records are verified when read. Every other segment — at least the one the writer had open —
+   * is scanned with every checksum verified, and gets a sidecar. Segments torn inside their
+   * header are deleted, torn tails truncated where the file system allows (the bytes are ignored
+   * either way), and the segments must cover one contiguous range of seqs. New appends go to a
+   * new segment.
    *
    * @throws CorruptSegmentException on a checksum mismatch, a foreign segment or a hole
    */
@@ -113,9 +119,12 @@ public final class StreamLog {
       return log;
     }
     List<FileStatus> segmentFiles = new ArrayList<>();
+    Set<String> sidecars = new HashSet<>();
     for (FileStatus file : files) {
       if (file.isFile() && SegmentFormat.numberOf(file.getPath().getName()) >= 0) {
         segmentFiles.add(file);
+      } else if (file.isFile() && file.getPath().getName().endsWith(SegmentIndexFile.SUFFIX)) {
+        sidecars.add(file.getPath().getName());
       }
     }
     segmentFiles.sort(Comparator.comparingLong(f -> SegmentFormat.numberOf(f.getPath().getName())));
@@ -129,34 +138,89 @@ public final class StreamLog {
       if (!log.closeIfOpen(path)) {
         throw new LeaseRecoveryPendingException(path.toString());
       }
-      SegmentScan scan = SegmentScanner.scan(fs, path, null);
-      if (scan.tornHeader()) {
-        LOG.info("rStream {}: deleting segment {}, torn inside its header", streamId, path);
-        deleteQuietly(fs, path);
-        continue;
+      Segment segment = null;
+      if (sidecars.contains(SegmentIndexFile.pathOf(path).getName())) {
+        segment = log.fromIndexFile(number, path, file.getLen());
       }
-      if (!scan.header().streamId().equals(streamId)) {
-        throw new CorruptSegmentException(
-            path.toString(), 26, "belongs to rStream '" + scan.header().streamId() + "', not '" + streamId + "'");
+      if (segment == null) {
+        segment = log.scanSegment(number, path);
+        if (segment == null) {
+          continue; // Torn inside its header: deleted.
+        }
       }
-      if (scan.tornTail()) {
-        truncateQuietly(fs, path, scan.validLength(), scan.tornBytes(), streamId);
-      }
-      if (previous != null && (scan.firstSeq() < previous.firstSeq || scan.firstSeq() > previous.endSeq)) {
+      if (previous != null && (segment.firstSeq < previous.firstSeq || segment.firstSeq > previous.endSeq)) {
         throw new CorruptSegmentException(
             path.toString(),
             16,
-            "starts at seq " + scan.firstSeq() + " but the previous segment " + previous.path.getName()
+            "starts at seq " + segment.firstSeq + " but the previous segment " + previous.path.getName()
                 + " covers [" + previous.firstSeq + ", " + previous.endSeq + "): a hole or overlap out of order");
       }
-      Segment segment =
-          new Segment(number, path, scan.firstSeq(), scan.header().lengthBytes(), scan.index());
-      segment.endSeq = scan.endSeq();
-      segment.lengthBytes = scan.validLength();
       log.segments.add(segment);
       previous = segment;
     }
     return log;
+  }
+
+  /** A segment as its index sidecar describes it, or null (logged) if the sidecar is unusable. */
+  private Segment fromIndexFile(long number, Path path, long fileLengthBytes) {
+    try {
+      SegmentHeader header = SegmentReader.readHeader(fs, path);
+      if (header == null || !header.streamId().equals(streamId)) {
+        return null; // The scan reports it.
+      }
+      SegmentIndexFile sidecar = SegmentIndexFile.read(fs, path, header, fileLengthBytes);
+      Segment segment = new Segment(number, path, header.firstSeq(), header.lengthBytes(), sidecar.index());
+      segment.endSeq = sidecar.endSeq();
+      segment.lengthBytes = sidecar.lengthBytes();
+      indexedAtRecovery++;
+      return segment;
+    } catch (IOException e) {
+      LOG.info("rStream {}: scanning {}: {}", streamId, path.getName(), e.getMessage());
+      return null;
+    }
+  }
+
+  /**
+   * Scans a segment at recovery, verifying every record; truncates a torn tail and writes the
+   * index sidecar. Returns null after deleting a segment torn inside its header.
+   */
+  private Segment scanSegment(long number, Path path) throws IOException {
+    SegmentScan scan = SegmentScanner.scan(fs, path, null);
+    if (scan.tornHeader()) {
+      LOG.info("rStream {}: deleting segment {}, torn inside its header", streamId, path);
+      deleteQuietly(fs, SegmentIndexFile.pathOf(path));
+      deleteQuietly(fs, path);
+      return null;
+    }
+    if (!scan.header().streamId().equals(streamId)) {
+      throw new CorruptSegmentException(
+          path.toString(), 26, "belongs to rStream '" + scan.header().streamId() + "', not '" + streamId + "'");
+    }
+    if (scan.tornTail()) {
+      truncateQuietly(fs, path, scan.validLength(), scan.tornBytes(), streamId);
+    }
+    Segment segment = new Segment(number, path, scan.firstSeq(), scan.header().lengthBytes(), scan.index());
+    segment.endSeq = scan.endSeq();
+    segment.lengthBytes = scan.validLength();
+    writeIndexFileQuietly(segment); // Final from now on: a recovered log appends to a new segment.
+    return segment;
+  }
+
+  /**
+   * Writes the sidecar of a segment that will not change any more. A failure only costs a scan
+   * at the next recovery, so it is logged, not thrown.
+   */
+  private void writeIndexFileQuietly(Segment segment) {
+    SegmentIndexFile sidecar;
+    synchronized (this) {
+      sidecar =
+          new SegmentIndexFile(segment.number, segment.firstSeq, segment.endSeq, segment.lengthBytes, segment.index);
+    }
+    try {
+      sidecar.write(fs, segment.path);
+    } catch (IOException | RuntimeException e) {
+      LOG.info("rStream {}: could not write the index of {}: {}", streamId, segment.path.getName(), e.toString());
+    }
   }
 
   private static void truncateQuietly(
@@ -205,6 +269,11 @@ public final class StreamLog {
     return segments.size();
   }
 
+  /** Segments {@link #recover} took from their index sidecar, without a scan. */
+  public int indexedAtRecovery() {
+    return indexedAtRecovery;
+  }
+
   /** Bytes of intact records and headers in the live segments. */
   public synchronized long diskBytes() {
     long total = 0;
@@ -245,7 +314,7 @@ public final class StreamLog {
     long[] indexSeqs = new long[4];
     long[] indexOffsets = new long[4];
     int indexed = 0;
-    long lastIndexed = Long.MIN_VALUE;
+    long lastIndexed = 0;
     long eventBytes = 0;
     while (seq < toSeq && (used < maxBytes || seq == fromSeq)) {
       StreamEvent event = events.event(seq);
@@ -255,7 +324,8 @@ public final class StreamLog {
         buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, used + bytes));
       }
       long offset = startOffset + used;
-      if (offset - lastIndexed >= SegmentFormat.INDEX_INTERVAL_BYTES) {
+      // The first record of every batch, then one every INDEX_INTERVAL_BYTES.
+      if (indexed == 0 || offset - lastIndexed >= SegmentFormat.INDEX_INTERVAL_BYTES) {
         if (indexed == indexSeqs.length) {
           indexSeqs = Arrays.copyOf(indexSeqs, indexed * 2);
           indexOffsets = Arrays.copyOf(indexOffsets, indexed * 2);
@@ -327,15 +397,18 @@ public final class StreamLog {
     }
   }
 
-  /** Closes the active segment (the stream is done or closing). */
+  /** Closes the active segment (it is full, or the stream is closing) and writes its sidecar. */
   public void closeActive() throws IOException {
     SegmentAppender last = active;
+    Segment sealed;
     active = null;
     synchronized (this) {
+      sealed = activeSegment;
       activeSegment = null;
     }
     if (last != null) {
       last.close();
+      writeIndexFileQuietly(sealed);
     }
   }
 
@@ -459,6 +532,8 @@ public final class StreamLog {
       segments.subList(0, doomed.size()).clear();
     }
     for (Segment segment : doomed) {
+      // The sidecar first: a crash in between leaves a segment that recovery scans, no orphan.
+      fs.delete(SegmentIndexFile.pathOf(segment.path), false);
       fs.delete(segment.path, false);
     }
     return doomed.size();

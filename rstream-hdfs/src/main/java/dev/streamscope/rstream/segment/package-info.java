@@ -55,8 +55,36 @@
  *
  * <h2>Index</h2>
  *
- * The writer and the recovery scan keep a small in-memory index per segment: the offset of a
- * record at least every {@link SegmentFormat#INDEX_INTERVAL_BYTES} bytes (and at every flushed
- * batch), so a reader seeks close to a seq and scans forward.
+ * Every live segment has an in-memory index: the offset of a record at least every {@link
+ * SegmentFormat#INDEX_INTERVAL_BYTES} (64 KiB) bytes, and at every flushed batch ({@link
+ * SegmentIndex}). A read of seq S seeks to the last entry at or below S and scans forward from
+ * there, verifying each record; it never reads a segment from its start. The writer builds the
+ * index of the segment it appends to; once a segment is final — rolled, closed with the stream, or
+ * scanned by recovery — the index goes to a sidecar file next to it ({@link SegmentIndexFile}),
+ * from which recovery takes it instead of scanning the segment:
+ *
+ * <pre>
+ * &lt;segment number, 20 digits&gt;.ridx:
+ *   0  u32  magic 0x52494458 ("RIDX")
+ *   4  u16  format version (1)
+ *   6  i64  segment number
+ *  14  i64  first seq (as in the segment header)
+ *  22  i64  end seq: one past the seq of the segment's last record
+ *  30  i64  segment length in bytes, header and records
+ *  38  i32  entry count N
+ *  42  N x  (i64 seq, i64 offset of its record), seqs increasing, offsets at least 64 KiB apart
+ *  42+16N u32 CRC32C of bytes [0, 42+16N)
+ * </pre>
+ *
+ * Recovery uses a sidecar only if magic, version, size and checksum are right, its segment
+ * number and first seq match the segment header, the segment file has exactly the length it
+ * names, and every entry lies inside the segment in seq order. Otherwise (missing, torn, stale,
+ * corrupt) the segment is scanned with every record verified, and the sidecar is written anew.
+ * An entry that still pointed at the wrong place could not yield a wrong event: a read verifies
+ * the seq and checksums of every record it returns. Hence recovery reads only the headers and
+ * sidecars of sealed segments and scans just the segment the crashed writer had open (which has
+ * no sidecar); corruption inside a sealed segment surfaces when it is read, not at recovery.
+ * Garbage collection deletes a sidecar before its segment, so a crash in between leaves a segment
+ * that recovery scans rather than an orphan sidecar.
  */
 package dev.streamscope.rstream.segment;

@@ -7,9 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.streamscope.rstream.DeterminismViolationException;
 import dev.streamscope.rstream.RStream;
 import dev.streamscope.rstream.StreamEvent;
+import dev.streamscope.rstream.segment.FlushMode;
+import dev.streamscope.rstream.segment.StreamLog;
 import dev.streamscope.rstream.testing.ExecutorStreamIo;
+import dev.streamscope.rstream.testing.TestFiles;
 import java.io.File;
 import java.io.IOException;
 import java.time.Duration;
@@ -166,6 +170,71 @@ class MiniDfsRStreamTest {
       awaitDurable(recovered[0], 3_100);
     } finally {
       producerThread.shutdownNow();
+    }
+  }
+
+  @Test
+  void rewritesOfEvictedAndRecoveredSeqsAreCheckedAgainstHdfs() throws Exception {
+    String id = "unique";
+    RStreamOptions options =
+        RStreamOptions.defaults().withBatch(4 << 10, 5).withMemoryBytesMax(1).withReadBytesMax(8 << 10);
+    PersistentRStream stream = (PersistentRStream) process(options, RegenerationHook.NONE).open(id, "P#0");
+    writeRange(stream, 0, 3_000);
+    stream.publish();
+    awaitDurable(stream, 3_000);
+    await().atMost(PATIENCE).until(() -> stream.read(0) == null); // evicted
+    writeRange(stream, 0, 2_048); // chunks [0, 1024) and [1024, 2048) are only on HDFS
+    stream.publish();
+    await().atMost(PATIENCE).until(() -> stream.rewritesCheckedOnDisk() == 2_048);
+    stream.write(StreamEvent.data(7, "other".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    stream.publish();
+    DeterminismViolationException violation =
+        await().atMost(PATIENCE).until(() -> publishFailure(stream), Objects::nonNull);
+    assertEquals(7, violation.seq());
+    assertTrue(violation.getMessage().contains(id) && violation.getMessage().contains("P#0"), violation.getMessage());
+    assertTrue(violation.getMessage().contains(event(7).toString()), violation.getMessage());
+    lastIo().kill();
+
+    PersistentRStream recovered = recover(process(options, RegenerationHook.NONE), id);
+    writeRange(recovered, 1_000, 3_000); // nothing of it is in memory after the restart
+    recovered.publish();
+    await().atMost(PATIENCE).until(() -> recovered.rewritesCheckedOnDisk() == 2_000);
+    recovered.write(StreamEvent.watermark(2_500, 1));
+    recovered.publish();
+    DeterminismViolationException again =
+        await().atMost(PATIENCE).until(() -> publishFailure(recovered), Objects::nonNull);
+    assertEquals(2_500, again.seq());
+  }
+
+  /** The violation the writer's next publish throws, or null if it does not throw. */
+  private static DeterminismViolationException publishFailure(RStream stream) {
+    try {
+      stream.publish();
+      return null;
+    } catch (DeterminismViolationException e) {
+      return e;
+    }
+  }
+
+  @Test
+  void sealedSegmentsAreRecoveredFromTheirIndexSidecars() throws Exception {
+    FileSystem client = FileSystem.newInstance(cluster.getURI(), conf);
+    clients.add(client);
+    Path dir = new Path(jobDir, "indexed");
+    StreamLog log = StreamLog.create(client, dir, "indexed", FlushMode.HFLUSH, 64 << 10);
+    for (long seq = 0; seq < 5_000; seq = log.append(TestFiles::event, seq, Math.min(5_000, seq + 100), Long.MAX_VALUE).endSeq()) {
+      // Rolls every 64 KiB; each sealed segment gets its sidecar.
+    }
+    log.closeActive();
+    int segments = log.segmentCount();
+    assertTrue(segments > 2, segments + " segments");
+    StreamLog recovered = StreamLog.recover(client, dir, "indexed", FlushMode.HFLUSH, 64 << 10);
+    assertEquals(segments, recovered.indexedAtRecovery(), "none was scanned");
+    assertEquals(5_000, recovered.endSeq());
+    for (long seq = 0; seq < 5_000; ) {
+      for (StreamEvent event : recovered.read(seq, 5_000, 8 << 10)) {
+        assertEvent(seq++, event);
+      }
     }
   }
 

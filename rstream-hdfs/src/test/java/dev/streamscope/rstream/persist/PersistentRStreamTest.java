@@ -15,6 +15,7 @@ import dev.streamscope.rstream.RStream;
 import dev.streamscope.rstream.StreamEvent;
 import dev.streamscope.rstream.segment.CorruptSegmentException;
 import dev.streamscope.rstream.segment.SegmentFormat;
+import dev.streamscope.rstream.segment.SegmentIndexFile;
 import dev.streamscope.rstream.segment.SegmentScanner;
 import dev.streamscope.rstream.testing.FaultyFileSystem;
 import dev.streamscope.rstream.testing.ManualStreamIo;
@@ -365,6 +366,165 @@ class PersistentRStreamTest {
     assertTrue(error.getMessage().contains(PRODUCER), error.getMessage());
   }
 
+  /** A value for {@code seq} that differs from {@link TestFiles#event}'s. */
+  private static StreamEvent other(long seq) {
+    return StreamEvent.data(seq, ("other-" + seq).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** A stream whose durable events leave memory at once: rewrites below it hit the segments. */
+  private PersistentRStream evictingStream(HadoopRStreamStore store) {
+    PersistentRStream stream = (PersistentRStream) store.open(ID, PRODUCER);
+    writeRange(stream, 0, 3_000);
+    stream.publish();
+    io.runAll();
+    assertEquals(3_000, stream.durableSeq());
+    assertNull(stream.read(0), "evicted");
+    io.runAll(); // the tier-2 load that read requested
+    return stream;
+  }
+
+  @Test
+  void aRewriteOfAnEvictedSeqWithTheSameBytesIsCheckedAgainstTheSegmentsOffTheWritersThread()
+      throws Exception {
+    HadoopRStreamStore store = store(options().withBatch(1, 10).withMemoryBytesMax(1).withReadBytesMax(4_000));
+    PersistentRStream stream = evictingStream(store);
+    List<DeterminismViolationException> violations = new ArrayList<>();
+    stream.onDeterminismViolation(violations::add);
+    // Chunks of 1024 seqs are evicted whole once durable: [0, 2048) is only in the segments.
+    int tasksBefore = io.pendingTasks();
+    writeRange(stream, 0, 2_048); // a replaying producer
+    assertTrue(io.pendingTasks() > tasksBefore, "full batches were handed off during the writes");
+    assertEquals(0, stream.rewritesCheckedOnDisk(), "nothing is read on the writer's thread");
+    stream.publish();
+    assertTrue(stream.rewriteBacklogBytes() > 0);
+    CompletionStage<Void> closed = stream.closeAsync();
+    assertFalse(closed.toCompletableFuture().isDone(), "closing waits for the checks");
+    io.runAll();
+    assertTrue(closed.toCompletableFuture().isDone());
+    assertEquals(2_048, stream.rewritesCheckedOnDisk());
+    assertEquals(0, stream.rewritesUnchecked());
+    assertEquals(0, stream.rewriteBacklogBytes());
+    assertEquals(List.of(), violations);
+    stream.publish(); // no violation surfaces
+  }
+
+  @Test
+  void aDifferentValueForAnEvictedSeqFailsTheWritersNextPublishNamingBothValues() {
+    PersistentRStream stream =
+        evictingStream(store(options().withBatch(1, 10).withMemoryBytesMax(1)));
+    List<DeterminismViolationException> violations = new ArrayList<>();
+    stream.onDeterminismViolation(violations::add);
+    writeRange(stream, 90, 100);
+    stream.write(other(100)); // returns: the persisted value is not at hand
+    writeRange(stream, 101, 120);
+    stream.publish(); // hands the rewrites off
+    io.runAll(); // the check reads seqs [90, 120) back
+    DeterminismViolationException error =
+        assertThrows(DeterminismViolationException.class, stream::publish);
+    String message = error.getMessage();
+    assertTrue(message.contains(ID), message);
+    assertTrue(message.contains("seq 100"), message);
+    assertTrue(message.contains(PRODUCER), message);
+    assertTrue(message.contains(event(100).toString()), "the persisted value: " + message);
+    assertTrue(message.contains(other(100).toString()), "the offered value: " + message);
+    assertEquals(100, error.seq());
+    assertEquals(List.of(error), violations, "the listener heard it once");
+    assertThrows(DeterminismViolationException.class, () -> stream.write(event(5)), "and the next rewrite");
+    assertThrows(DeterminismViolationException.class, stream::publish, "and every later publish");
+    assertEquals(10, stream.rewritesCheckedOnDisk(), "seqs [90, 100) matched");
+  }
+
+  @Test
+  void afterARestartRewritesOfPersistedSeqsAreCheckedToo() throws Exception {
+    PersistentRStream stream = (PersistentRStream) store(options().withBatch(1, 10)).open(ID, PRODUCER);
+    writeRange(stream, 0, 200);
+    stream.publish();
+    io.runAll();
+    assertEquals(200, stream.durableSeq());
+    io.crash();
+
+    ManualStreamIo restarted = new ManualStreamIo();
+    PersistentRStream recovered =
+        await(restarted, store(new StreamIo_(restarted), options(), RegenerationHook.NONE).recover(ID, PRODUCER));
+    writeRange(recovered, 0, 150); // same bytes: all from the segments, none in memory
+    recovered.publish();
+    restarted.runAll();
+    assertEquals(150, recovered.rewritesCheckedOnDisk());
+    recovered.write(other(170));
+    recovered.publish();
+    restarted.runAll();
+    DeterminismViolationException error = assertThrows(DeterminismViolationException.class, recovered::publish);
+    assertEquals(170, error.seq());
+    assertTrue(error.getMessage().contains(event(170).toString()), error.getMessage());
+  }
+
+  @Test
+  void aRewriteOfASeqLostWithTheWriterIsARegenerationNotACheck() throws Exception {
+    PersistentRStream stream = (PersistentRStream) store(options().withBatch(1, 10)).open(ID, PRODUCER);
+    writeRange(stream, 0, 50);
+    stream.publish();
+    io.runAll();
+    for (long seq = 50; seq < 80; seq++) {
+      stream.write(other(seq)); // published, never durable
+    }
+    stream.publish();
+    io.crash();
+
+    ManualStreamIo restarted = new ManualStreamIo();
+    PersistentRStream recovered =
+        await(restarted, store(new StreamIo_(restarted), options(), RegenerationHook.NONE).recover(ID, PRODUCER));
+    assertEquals(50, recovered.nextSeq());
+    writeRange(recovered, 40, 80); // [40, 50) is checked, [50, 80) is new
+    recovered.publish();
+    restarted.settle(20);
+    recovered.publish(); // no violation
+    assertEquals(10, recovered.rewritesCheckedOnDisk());
+    assertEquals(80, recovered.durableSeq());
+    for (long seq = 50; seq < 80; seq++) {
+      assertEvent(seq, recovered.read(seq));
+    }
+  }
+
+  @Test
+  void aRewriteBelowGarbageCollectedSegmentsIsAbsorbedUnchecked() {
+    PersistentRStream stream =
+        (PersistentRStream)
+            store(options().withBatch(1, 10).withSegmentBytesMax(1_000).withMemoryBytesMax(1).withGcOnRelease(false))
+                .open(ID, PRODUCER);
+    for (long seq = 0; seq < 3_000; seq += 10) {
+      writeRange(stream, seq, seq + 10);
+      stream.publish();
+      io.runAll();
+    }
+    stream.gcBelow(2_000);
+    io.runAll();
+    assertThrows(IllegalStateException.class, () -> stream.read(100), "garbage-collected");
+    for (long seq = 100; seq < 110; seq++) {
+      stream.write(other(seq)); // nobody can read seq 100 any more: nothing to compare with
+    }
+    stream.publish();
+    io.runAll();
+    stream.publish();
+    assertEquals(10, stream.rewritesUnchecked());
+    assertEquals(0, stream.rewritesCheckedOnDisk());
+  }
+
+  @Test
+  void uncheckedRewritesPastTheBacklogBoundCongestTheWriterUntilChecked() {
+    PersistentRStream stream =
+        evictingStream(store(options().withBatch(1, 10).withMemoryBytesMax(1).withBacklogBytesMax(2_000)));
+    AtomicInteger released = new AtomicInteger();
+    stream.onReleased(released::incrementAndGet);
+    writeRange(stream, 0, 200);
+    stream.publish();
+    assertTrue(stream.persistenceCongested());
+    assertEquals(0, stream.persistenceBacklogBytes(), "everything written is durable");
+    io.runAll();
+    assertFalse(stream.persistenceCongested());
+    assertEquals(1, released.get(), "the waiting writer is woken");
+    assertEquals(200, stream.rewritesCheckedOnDisk());
+  }
+
   @Test
   void garbageCollectionUnderAMovingWatermarkKeepsDiskUseBounded() throws IOException {
     long segmentBytesMax = 4_000;
@@ -410,7 +570,14 @@ class PersistentRStreamTest {
     assertTrue(stream.segmentCount() < before);
     Path dir = new Path(temp.toUri().toString(), "job/" + dev.streamscope.rstream.segment.StreamDirs.encode(ID));
     long lowest = Long.MAX_VALUE;
+    int segmentFiles = 0;
     for (var status : fs.listStatus(dir)) {
+      if (status.getPath().getName().endsWith(SegmentIndexFile.SUFFIX)) {
+        String segmentName = status.getPath().getName().replace(SegmentIndexFile.SUFFIX, SegmentFormat.SEGMENT_SUFFIX);
+        assertTrue(fs.exists(new Path(dir, segmentName)), "a sidecar without its segment: " + status.getPath());
+        continue;
+      }
+      segmentFiles++;
       var scan = SegmentScanner.scan(fs, status.getPath(), null);
       lowest = Math.min(lowest, scan.firstSeq());
       if (scan.endSeq() <= 250) {
@@ -418,6 +585,7 @@ class PersistentRStreamTest {
       }
     }
     assertTrue(lowest <= 250, "nothing at or above the watermark was deleted: " + lowest);
+    assertEquals(stream.segmentCount(), segmentFiles);
   }
 
   @Test
