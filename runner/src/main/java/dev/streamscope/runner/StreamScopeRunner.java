@@ -44,6 +44,14 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
     return new StreamScopeRunner(streamScopeOptions);
   }
 
+  /** Fails with a message naming {@code --option=value} unless {@code value >= 0}. */
+  public static void requireAtLeastZero(String option, long value) {
+    if (value < 0) {
+      throw new IllegalArgumentException(
+          "Invalid option --" + option + "=" + value + ": must be at least 0");
+    }
+  }
+
   /** Fails with a message naming {@code --option=value} unless {@code value >= 1}. */
   public static void requireAtLeastOne(String option, long value) {
     if (value < 1) {
@@ -61,6 +69,13 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
       RecoveryStrategy.parse(options.getRecoveryStrategy());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("Invalid option --recoveryStrategy: " + e.getMessage(), e);
+    }
+    requireAtLeastZero("injectVertexFailures", options.getInjectVertexFailures());
+    if (options.getInjectVertexFailures() > 0 && !restartsVertices(options)) {
+      throw new IllegalArgumentException(
+          "Invalid option --injectVertexFailures=" + options.getInjectVertexFailures()
+              + ": killed vertices must be restarted, which --recoveryStrategy="
+              + options.getRecoveryStrategy() + " does not do yet (use --recoveryStrategy=recompute)");
     }
     try {
       PersistenceStrategy.parse(options.getRstreamPersistence());
@@ -104,20 +119,31 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
     // (in memory, or in segments that are not garbage-collected on release). The other strategies
     // recover from snapshots and persisted streams (not built yet), so there a failure still fails
     // the job.
-    boolean recompute =
-        RecoveryStrategy.parse(options.getRecoveryStrategy()) == RecoveryStrategy.RECOMPUTE;
+    boolean recompute = restartsVertices(options);
     JobStreams streams = JobStreams.create(options, vertx, recompute);
+    // Injected kills come on top of the failures the budget is for: one vertex may take them all.
     RecoveryConfig recovery =
-        recompute ? RecoveryConfig.recompute(RESTARTS_PER_VERTEX_MAX) : RecoveryConfig.none();
+        recompute
+            ? RecoveryConfig.recompute(RESTARTS_PER_VERTEX_MAX + options.getInjectVertexFailures())
+            : RecoveryConfig.none();
+    FailureInjector injector =
+        new FailureInjector(
+            translated.graph(), options.getInjectVertexFailures(), options.getFailureInjectionSeed());
     Job job =
         Job.start(
             translated.graph(),
-            streams,
+            injector.wrap(streams),
             new VertxVertexLauncher(vertx),
             vertexConfig(options),
             recovery);
+    injector.attach(job);
     streams.attach(job);
-    return new StreamScopePipelineResult(job, translated, vertx, streams);
+    return new StreamScopePipelineResult(job, translated, vertx, streams, injector);
+  }
+
+  /** Whether the job restarts a failed or killed vertex (else the failure fails the job). */
+  private static boolean restartsVertices(StreamScopePipelineOptions options) {
+    return RecoveryStrategy.parse(options.getRecoveryStrategy()) == RecoveryStrategy.RECOMPUTE;
   }
 
   /** The vertex host's knobs from the options (shared with the simulation runner). */
