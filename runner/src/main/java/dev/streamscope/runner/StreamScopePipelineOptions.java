@@ -115,6 +115,25 @@ public interface StreamScopePipelineOptions
 
   void setStreamBufferBytesMax(long streamBufferBytesMax);
 
+  @Description(
+      "Test tooling: vertices killed for real per job, at seeded moments (0, the default, kills"
+          + " none). Each kill stops a vertex in the middle of a turn, as a crash would, and the"
+          + " job must recover it (so it needs a recovery strategy that restarts vertices, such as"
+          + " --recoveryStrategy=recompute); each vertex may be restarted this many more times."
+          + " Every kill is logged; the result reports them.")
+  @Default.Integer(0)
+  int getInjectVertexFailures();
+
+  void setInjectVertexFailures(int injectVertexFailures);
+
+  @Description(
+      "Seed of --injectVertexFailures: which vertices die and at which of their events. The same"
+          + " seed and pipeline give the same kills.")
+  @Default.Long(0L)
+  long getFailureInjectionSeed();
+
+  void setFailureInjectionSeed(long failureInjectionSeed);
+
   /** Default parallelism: one partition per available processor. */
   class AvailableProcessors implements DefaultValueFactory<Integer> {
     @Override

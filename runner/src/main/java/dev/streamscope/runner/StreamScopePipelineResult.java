@@ -26,10 +26,17 @@ public final class StreamScopePipelineResult implements PipelineResult {
   private final Job job;
   private final TranslatedJob translated;
   private final CompletableFuture<State> terminal;
+  private final FailureInjector injector;
 
-  StreamScopePipelineResult(Job job, TranslatedJob translated, Vertx vertx, RStreamStore streams) {
+  StreamScopePipelineResult(
+      Job job,
+      TranslatedJob translated,
+      Vertx vertx,
+      RStreamStore streams,
+      FailureInjector injector) {
     this.job = job;
     this.translated = translated;
+    this.injector = injector;
     this.terminal =
         job.completion()
             .handle((ignored, error) -> error == null ? State.DONE : terminalStateOf(error))
@@ -135,9 +142,23 @@ public final class StreamScopePipelineResult implements PipelineResult {
     return job.consumedEvents(vertexId);
   }
 
-  /** How many vertex restarts the job needed so far. */
+  /** How many vertex restarts the job needed so far (injected kills included). */
   public int restarts() {
     return job.restarts();
+  }
+
+  /** How many kills {@code --injectVertexFailures} planned (0 when off or without streams). */
+  public int plannedInjectedKills() {
+    return injector.planned();
+  }
+
+  /**
+   * The kills {@code --injectVertexFailures} made so far, in order, one line each: the victim
+   * vertex and the stream event it died at (replay: same pipeline, same {@code
+   * --failureInjectionSeed}).
+   */
+  public java.util.List<String> injectedKills() {
+    return injector.kills().stream().map(Object::toString).toList();
   }
 
   @Override

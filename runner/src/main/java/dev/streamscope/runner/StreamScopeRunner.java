@@ -41,6 +41,14 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
     return new StreamScopeRunner(streamScopeOptions);
   }
 
+  /** Fails with a message naming {@code --option=value} unless {@code value >= 0}. */
+  public static void requireAtLeastZero(String option, long value) {
+    if (value < 0) {
+      throw new IllegalArgumentException(
+          "Invalid option --" + option + "=" + value + ": must be at least 0");
+    }
+  }
+
   /** Fails with a message naming {@code --option=value} unless {@code value >= 1}. */
   public static void requireAtLeastOne(String option, long value) {
     if (value < 1) {
@@ -63,6 +71,7 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("Invalid option --recoveryStrategy: " + e.getMessage(), e);
     }
+    requireAtLeastZero("injectVertexFailures", options.getInjectVertexFailures());
     try {
       PersistenceStrategy.parse(options.getRstreamPersistence());
     } catch (IllegalArgumentException e) {
@@ -109,22 +118,29 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
       vertx.close();
       throw e;
     }
+    // Injected kills come on top of the failures the budget is for: one vertex may take them all.
     RecoveryConfig recovery =
         RecoveryConfig.snapshots(
-            options.getMaxVertexRestarts(),
+            options.getMaxVertexRestarts() + options.getInjectVertexFailures(),
             streams.snapshots(),
             options.getCheckpointIntervalMs(),
             stage -> strategy);
+    FailureInjector injector =
+        new FailureInjector(
+            translated.graph(), options.getInjectVertexFailures(), options.getFailureInjectionSeed());
     Job job =
         Job.start(
             translated.graph(),
-            streams,
+            injector.wrap(streams),
             new VertxVertexLauncher(vertx),
             vertexConfig(options),
             recovery);
+    injector.attach(job);
     streams.attach(job);
-    return new StreamScopePipelineResult(job, translated, vertx, streams);
+    return new StreamScopePipelineResult(job, translated, vertx, streams, injector);
   }
+
+  /** Whether the job restarts a failed or killed vertex (else the failure fails the job). */
 
   /** The vertex host's knobs from the options (shared with the simulation runner). */
   public static VertexConfig vertexConfig(StreamScopePipelineOptions options) {

@@ -1,5 +1,6 @@
 package dev.streamscope.runner;
 
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.PipelineRunner;
@@ -9,13 +10,22 @@ import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.testing.PAssert;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The runner for tests ({@code --runner=TestStreamScopeRunner}): runs the pipeline to the end,
  * rethrows a failed PAssert as {@link AssertionError}, and checks PAssert's counters like Beam's
  * TestDataflowRunner: no failure, and at least as many successes as the pipeline has assertions.
+ *
+ * <p>With {@code --injectVertexFailures}, a job that succeeded must have had every planned kill (a
+ * run without its kills proves nothing), and each run logs its kills; {@link #injectedKillsTotal}
+ * counts them over the JVM, for suites that report how many of their tests had one.
  */
 public final class TestStreamScopeRunner extends PipelineRunner<PipelineResult> {
+  private static final Logger LOG = LoggerFactory.getLogger(TestStreamScopeRunner.class);
+  private static final AtomicLong INJECTED_KILLS_TOTAL = new AtomicLong();
+
   private final StreamScopeRunner delegate;
 
   private TestStreamScopeRunner(StreamScopeRunner delegate) {
@@ -30,9 +40,11 @@ public final class TestStreamScopeRunner extends PipelineRunner<PipelineResult> 
   public PipelineResult run(Pipeline pipeline) {
     int expectedAssertions = PAssert.countAsserts(pipeline);
     StreamScopePipelineResult result = delegate.run(pipeline);
+    PipelineResult.State state;
     try {
-      result.waitUntilFinish();
+      state = result.waitUntilFinish();
     } catch (Pipeline.PipelineExecutionException e) {
+      countInjectedKills(result);
       Throwable cause = e.getCause();
       while (cause != null && !(cause instanceof AssertionError)) {
         cause = cause.getCause();
@@ -41,6 +53,14 @@ public final class TestStreamScopeRunner extends PipelineRunner<PipelineResult> 
         throw (AssertionError) cause;
       }
       throw e;
+    }
+    countInjectedKills(result);
+    if (state == PipelineResult.State.DONE
+        && result.injectedKills().size() < result.plannedInjectedKills()) {
+      throw new AssertionError(
+          "Failure injection: the job succeeded with only " + result.injectedKills().size()
+              + " of its " + result.plannedInjectedKills() + " planned kills: "
+              + result.injectedKills());
     }
     long successes = counter(result, PAssert.SUCCESS_COUNTER);
     long failures = counter(result, PAssert.FAILURE_COUNTER);
@@ -52,6 +72,22 @@ public final class TestStreamScopeRunner extends PipelineRunner<PipelineResult> 
           "Only " + successes + " of " + expectedAssertions + " PAssert assertions ran and passed");
     }
     return result;
+  }
+
+  /** Injected kills of every pipeline this runner ran in this JVM so far. */
+  public static long injectedKillsTotal() {
+    return INJECTED_KILLS_TOTAL.get();
+  }
+
+  private static void countInjectedKills(StreamScopePipelineResult result) {
+    if (result.plannedInjectedKills() > 0) {
+      INJECTED_KILLS_TOTAL.addAndGet(result.injectedKills().size());
+      LOG.info(
+          "Failure injection: {} of {} planned kills, {} restarts",
+          result.injectedKills().size(),
+          result.plannedInjectedKills(),
+          result.restarts());
+    }
   }
 
   private static long counter(PipelineResult result, String name) {

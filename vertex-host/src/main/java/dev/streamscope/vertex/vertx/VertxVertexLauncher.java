@@ -6,6 +6,7 @@ import dev.streamscope.vertex.seams.VertexLauncher;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -20,17 +21,39 @@ import java.util.function.Function;
  */
 public final class VertxVertexLauncher implements VertexLauncher {
   private final Vertx vertx;
+  /**
+   * The context deployments are made from: one of no verticle. Vert.x makes a verticle deployed
+   * from another verticle's thread that verticle's child, so a replacement launched from the
+   * thread of the vertex it replaces (a vertex failing, or killed, on its own thread) would be
+   * refused while its parent is undeployed ("Could not be added as child of parent deployment"),
+   * or undeployed along with it.
+   */
+  private final Context root;
 
+  /** Create it off Vert.x threads (where the job is started), so its deployments have no parent. */
   public VertxVertexLauncher(Vertx vertx) {
+    if (Context.isOnVertxThread()) {
+      throw new IllegalStateException(
+          "Create the VertxVertexLauncher off Vert.x threads: deployments made from a verticle's"
+              + " context are that verticle's children");
+    }
     this.vertx = vertx;
+    this.root = vertx.getOrCreateContext();
   }
 
   @Override
   public CompletionStage<Launched> launch(
       String vertexId, Function<VertexExecutor, Runnable> start) {
     VertexVerticle verticle = new VertexVerticle(start);
-    return vertx
-        .deployVerticle(verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+    Promise<String> deployed = Promise.promise();
+    root.runOnContext(
+        ignored ->
+            vertx
+                .deployVerticle(
+                    verticle, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+                .onComplete(deployed));
+    return deployed
+        .future()
         .<Launched>map(deploymentId -> () -> vertx.undeploy(deploymentId).toCompletionStage())
         .toCompletionStage();
   }

@@ -1,0 +1,346 @@
+package dev.streamscope.runner;
+
+import dev.streamscope.rstream.RStream;
+import dev.streamscope.rstream.RStreamStore;
+import dev.streamscope.rstream.StreamEvent;
+import dev.streamscope.vertex.Job;
+import dev.streamscope.vertex.graph.EdgeKind;
+import dev.streamscope.vertex.graph.InputSpec;
+import dev.streamscope.vertex.graph.JobGraph;
+import dev.streamscope.vertex.graph.StageSpec;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kills vertices of a running job for real, at seeded moments ({@code --injectVertexFailures}):
+ * test tooling built on {@link Job#kill} alone, so it works with any recovery strategy that
+ * restarts vertices.
+ *
+ * <p>The plan, drawn from the seed before the job starts: each kill picks a victim among the
+ * vertex instances that read or write an rStream, and a moment, the victim's k-th <em>stream
+ * event</em> (an event it reads or writes) counted from its start or its previous injected kill,
+ * with k drawn log-uniformly between 1 and 4096 so that kills land early and late. A victim about
+ * to reach its end first dies just before it reads the end of its last input (a source: before it
+ * writes its first end). So the kills land mid-job even in test pipelines whose vertices finish in
+ * one turn, and in a job that succeeds every planned kill happened. Kills of the same vertex land
+ * one after the other. Where a kill lands depends on the seed and on the victim's stream contents
+ * only, so a failing run replays with the same seed.
+ *
+ * <p>How: the victims' rStreams are wrapped. At the moment, on the victim's own thread and before
+ * the event is read or written, the injector calls {@link Job#kill} (the instance is marked dead,
+ * a fresh one is launched) and throws an {@link InjectedCrash}. That Error unwinds the rest of the
+ * victim's turn — a crash in the middle of a turn, which leaves the turn's unpublished output
+ * behind and does not close the operator; the vertex host ignores a dead instance's failure.
+ * (User code that catches Errors would keep a dead turn running: not supported.)
+ */
+final class FailureInjector {
+  private static final Logger LOG = LoggerFactory.getLogger(FailureInjector.class);
+  /** Kill moments are drawn between the 1st and the 2^12-th stream event of the victim. */
+  private static final int KILL_AT_EVENT_LOG2_MAX = 12;
+
+  /** One kill that happened: {@code vertexId} died at its {@code event}-th stream event. */
+  record InjectedKill(String vertexId, long event, String moment) {
+    @Override
+    public String toString() {
+      return vertexId + " at its stream event " + event + " (" + moment + ")";
+    }
+  }
+
+  /** Thrown on the victim's thread once it is dead: unwinds what is left of its turn. */
+  static final class InjectedCrash extends Error {
+    InjectedCrash(InjectedKill kill) {
+      super("Injected failure, " + kill, null, false, false);
+    }
+  }
+
+  /** A vertex instance with kills planned, and its progress towards the next one. */
+  private final class Victim {
+    final String vertexId;
+    final int inputStreams;
+    /** The remaining kills, as stream event counts from the previous kill (or the start). */
+    final ArrayDeque<Long> killAtEvents = new ArrayDeque<>();
+    /**
+     * Input streams whose end the victim read, in any of its attempts: once all have ended, it is
+     * at its end whenever it reads one (a recomputing attempt reads every end again, one restored
+     * from a snapshot maybe only the last).
+     */
+    final Set<String> endedInputs = new HashSet<>();
+    /** Stream events since the start or the last injected kill. */
+    long events;
+
+    Victim(String vertexId, int inputStreams) {
+      this.vertexId = vertexId;
+      this.inputStreams = inputStreams;
+    }
+
+    void beforeRead(String streamId, StreamEvent event) {
+      if (killAtEvents.isEmpty()) {
+        return;
+      }
+      events++;
+      boolean atEnd = false;
+      if (event.kind() == StreamEvent.Kind.END) {
+        endedInputs.add(streamId);
+        atEnd = endedInputs.size() == inputStreams;
+      }
+      if (events >= killAtEvents.peek() || atEnd) {
+        kill(this, "reading " + describe(event) + " of " + streamId);
+      }
+    }
+
+    void beforeWrite(String streamId, StreamEvent event) {
+      if (killAtEvents.isEmpty()) {
+        return;
+      }
+      events++;
+      if (events >= killAtEvents.peek() || event.kind() == StreamEvent.Kind.END) {
+        kill(this, "writing " + describe(event) + " of " + streamId);
+      }
+    }
+  }
+
+  private final long seed;
+  private final int planned;
+  /** Victims by vertex id. */
+  private final Map<String, Victim> victims = new HashMap<>();
+  /** Reading and writing vertex of every stream of the graph, by stream id. */
+  private final Map<String, String> readerOfStream = new HashMap<>();
+  private final Map<String, String> writerOfStream = new HashMap<>();
+  private final CompletableFuture<Job> job = new CompletableFuture<>();
+  private final List<InjectedKill> kills = new CopyOnWriteArrayList<>();
+
+  /** Plans {@code kills} kills (0: none) of vertices of {@code graph}, drawn from {@code seed}. */
+  FailureInjector(JobGraph graph, int kills, long seed) {
+    if (kills < 0) {
+      throw new IllegalArgumentException("kills must be >= 0, was " + kills);
+    }
+    this.seed = seed;
+    // The streams of the graph, named and wired as Job wires them: one per (producer partition,
+    // consumer partition) pair of an edge; on a forward edge, the same partition only.
+    Map<String, Integer> inputStreams = new HashMap<>();
+    Set<String> withStreams = new HashSet<>();
+    for (StageSpec stage : graph.stages()) {
+      for (int i = 0; i < stage.inputs().size(); i++) {
+        InputSpec input = stage.inputs().get(i);
+        StageSpec producer = graph.stage(input.producerStage());
+        for (int to = 0; to < stage.parallelism(); to++) {
+          for (int from = 0; from < producer.parallelism(); from++) {
+            if (input.kind() == EdgeKind.FORWARD && from != to) {
+              continue;
+            }
+            String streamId =
+                JobGraph.streamId(producer.id(), input.producerOutput(), from, stage.id(), i, to);
+            String reader = vertexId(stage, to);
+            String writer = vertexId(producer, from);
+            readerOfStream.put(streamId, reader);
+            writerOfStream.put(streamId, writer);
+            inputStreams.merge(reader, 1, Integer::sum);
+            withStreams.add(reader);
+            withStreams.add(writer);
+          }
+        }
+      }
+    }
+    List<String> candidates = new ArrayList<>();
+    for (StageSpec stage : graph.stages()) {
+      for (int p = 0; p < stage.parallelism(); p++) {
+        if (withStreams.contains(vertexId(stage, p))) {
+          candidates.add(vertexId(stage, p));
+        }
+      }
+    }
+    SplittableRandom random = new SplittableRandom(seed);
+    this.planned = candidates.isEmpty() ? 0 : kills;
+    for (int k = 0; k < planned; k++) {
+      String victim = candidates.get(random.nextInt(candidates.size()));
+      long atEvent = 1 + random.nextInt(1 << random.nextInt(KILL_AT_EVENT_LOG2_MAX + 1));
+      victims
+          .computeIfAbsent(victim, id -> new Victim(id, inputStreams.getOrDefault(id, 0)))
+          .killAtEvents
+          .add(atEvent);
+    }
+  }
+
+  /**
+   * The store the job must use: {@code store}, with the victims' streams wrapped (none if no kill
+   * is planned).
+   */
+  RStreamStore wrap(RStreamStore store) {
+    if (victims.isEmpty()) {
+      return store;
+    }
+    return new RStreamStore() {
+      @Override
+      public RStream open(String streamId, String producer) {
+        RStream stream = store.open(streamId, producer);
+        Victim reader = victims.get(readerOfStream.get(streamId));
+        Victim writer = victims.get(writerOfStream.get(streamId));
+        return reader == null && writer == null ? stream : new KillPoint(streamId, stream, reader, writer);
+      }
+
+      @Override
+      public void close() {
+        store.close();
+      }
+
+      @Override
+      public CompletionStage<Void> closeAsync() {
+        return store.closeAsync();
+      }
+    };
+  }
+
+  /** The job whose vertices are killed; call it as soon as {@link Job#start} returned. */
+  void attach(Job started) {
+    for (String victim : victims.keySet()) {
+      if (!started.vertexIds().contains(victim)) {
+        throw new IllegalStateException(
+            "Failure injection planned kills of " + victim + ", which the job does not have: "
+                + started.vertexIds());
+      }
+    }
+    job.complete(started);
+  }
+
+  /** Kills planned for the job (each happens, unless the job ends otherwise first). */
+  int planned() {
+    return planned;
+  }
+
+  /** The kills so far, in order. */
+  List<InjectedKill> kills() {
+    return List.copyOf(kills);
+  }
+
+  long seed() {
+    return seed;
+  }
+
+  private void kill(Victim victim, String moment) {
+    InjectedKill kill = new InjectedKill(victim.vertexId, victim.events, moment);
+    kills.add(kill);
+    victim.killAtEvents.poll();
+    victim.events = 0;
+    LOG.warn("Injected failure {} of {} (seed {}): killed {}", kills.size(), planned, seed, kill);
+    // A victim may reach its moment before Job.start returned: wait for it (microseconds).
+    job.join().kill(victim.vertexId);
+    throw new InjectedCrash(kill);
+  }
+
+  private static String vertexId(StageSpec stage, int partition) {
+    return stage.id() + "#" + partition;
+  }
+
+  private static String describe(StreamEvent event) {
+    return "seq " + event.seq() + ", " + event.kind().name().toLowerCase(Locale.ROOT);
+  }
+
+  /** An rStream of a victim: counts the victim's events on it, and kills it at its moment. */
+  private static final class KillPoint implements RStream {
+    private final String streamId;
+    private final RStream stream;
+    private final Victim reader;
+    private final Victim writer;
+
+    KillPoint(String streamId, RStream stream, Victim reader, Victim writer) {
+      this.streamId = streamId;
+      this.stream = stream;
+      this.reader = reader;
+      this.writer = writer;
+    }
+
+    @Override
+    public String id() {
+      return stream.id();
+    }
+
+    @Override
+    public void write(StreamEvent event) {
+      if (writer != null) {
+        writer.beforeWrite(streamId, event);
+      }
+      stream.write(event);
+    }
+
+    @Override
+    public StreamEvent read(long seq) {
+      StreamEvent event = stream.read(seq);
+      if (event != null && reader != null) {
+        reader.beforeRead(streamId, event);
+      }
+      return event;
+    }
+
+    @Override
+    public void publish() {
+      stream.publish();
+    }
+
+    @Override
+    public long nextSeq() {
+      return stream.nextSeq();
+    }
+
+    @Override
+    public long publishedSeq() {
+      return stream.publishedSeq();
+    }
+
+    @Override
+    public void releaseBelow(long seq) {
+      stream.releaseBelow(seq);
+    }
+
+    @Override
+    public long durableSeq() {
+      return stream.durableSeq();
+    }
+
+    @Override
+    public boolean persistent() {
+      return stream.persistent();
+    }
+
+    @Override
+    public long unreleasedBytes() {
+      return stream.unreleasedBytes();
+    }
+
+    @Override
+    public long persistenceBacklogBytes() {
+      return stream.persistenceBacklogBytes();
+    }
+
+    @Override
+    public boolean persistenceCongested() {
+      return stream.persistenceCongested();
+    }
+
+    @Override
+    public void gcBelow(long seq) {
+      stream.gcBelow(seq);
+    }
+
+    @Override
+    public void onPublished(Runnable listener) {
+      stream.onPublished(listener);
+    }
+
+    @Override
+    public void onReleased(Runnable listener) {
+      stream.onReleased(listener);
+    }
+  }
+}
