@@ -74,8 +74,12 @@ public final class InMemoryRStream implements RStream {
   public void write(StreamEvent event) {
     long seq = event.seq();
     if (seq < nextSeq) {
-      checkSameAsExisting(event);
-      return;
+      if (!TestHooks.rewritesAppend) {
+        checkSameAsExisting(event);
+        return;
+      }
+      event = event.withSeq(nextSeq); // The deliberate bug: no uniqueness.
+      seq = nextSeq;
     }
     if (seq > nextSeq) {
       throw new IllegalArgumentException(

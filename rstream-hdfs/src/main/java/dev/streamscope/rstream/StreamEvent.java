@@ -50,6 +50,11 @@ public final class StreamEvent {
     return seq;
   }
 
+  /** The same event at another seq. */
+  public StreamEvent withSeq(long newSeq) {
+    return new StreamEvent(newSeq, kind, payload, watermarkMillis);
+  }
+
   public Kind kind() {
     return kind;
   }

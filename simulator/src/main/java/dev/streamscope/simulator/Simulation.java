@@ -21,8 +21,10 @@ public final class Simulation {
   private static final int RESTARTS_MAX = 4;
 
   /**
-   * Runs {@code graph} with {@code seed} and {@code faults} for at most {@code virtualMillisMax};
-   * crashes fall in the first {@code crashWindowMs} of virtual time.
+   * Runs {@code graph} with {@code seed} and {@code faults} for at most {@code virtualMillisMax}.
+   * Crashes land after a seeded number of tasks up to {@code crashWindowTasks} (how many tasks a
+   * failure-free run takes), so anywhere in the run: by virtual time they could not, as tasks take
+   * none and a whole run may happen at one instant.
    */
   public static RunRecord run(
       JobGraph graph,
@@ -30,7 +32,7 @@ public final class Simulation {
       Set<Faults> faults,
       VertexConfig config,
       long virtualMillisMax,
-      long crashWindowMs) {
+      long crashWindowTasks) {
     long wallStart = System.nanoTime(); // nondeterminism-ok: wall time is only reported
     SimulationLoop loop = new SimulationLoop(seed);
     List<String> vertices = new ArrayList<>();
@@ -52,7 +54,7 @@ public final class Simulation {
     try (RecordingStreamStore streams = new RecordingStreamStore()) {
       Job job =
           Job.start(graph, streams, launcher, config, RecoveryConfig.recompute(RESTARTS_MAX));
-      scheduleCrashes(loop, job, vertices, faults, crashWindowMs);
+      scheduleCrashes(loop, job, vertices, faults, crashWindowTasks);
       boolean done = loop.runUntil(() -> job.completion().isDone(), virtualMillisMax);
       Throwable failure = null;
       if (job.completion().isCompletedExceptionally()) {
@@ -80,17 +82,18 @@ public final class Simulation {
     }
   }
 
-  /** Kills a vertex (or a worker's vertices) once each, at seeded times in the crash window. */
+  /** Kills a vertex (or a worker's vertices) once each, after seeded numbers of tasks. */
   private static void scheduleCrashes(
-      SimulationLoop loop, Job job, List<String> vertices, Set<Faults> faults, long windowMs) {
+      SimulationLoop loop, Job job, List<String> vertices, Set<Faults> faults, long windowTasks) {
     if (faults.contains(Faults.VERTEX_CRASH)) {
       String victim = vertices.get(loop.random().nextInt(vertices.size()));
-      loop.at(loop.random().nextLong(windowMs + 1), "crash " + victim, () -> killIfRunning(job, victim));
+      loop.afterTasks(
+          loop.random().nextLong(windowTasks + 1), "crash " + victim, () -> killIfRunning(job, victim));
     }
     if (faults.contains(Faults.WORKER_CRASH)) {
       String worker = "#" + loop.random().nextInt(maxPartitions(vertices));
-      loop.at(
-          loop.random().nextLong(windowMs + 1),
+      loop.afterTasks(
+          loop.random().nextLong(windowTasks + 1),
           "crash worker" + worker,
           () -> vertices.stream().filter(v -> v.endsWith(worker)).forEach(v -> killIfRunning(job, v)));
     }

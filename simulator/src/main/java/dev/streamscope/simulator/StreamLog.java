@@ -4,8 +4,9 @@ import dev.streamscope.rstream.StreamEvent;
 import java.util.Arrays;
 
 /**
- * What one run wrote to one rStream, folded into digests: enough for the checkers to compare runs
- * without keeping every event.
+ * What one run's rStream holds, as its writer stored it (not as it was asked to): the stream's
+ * events folded into digests, plus one hash per seq so that a rewrite can be compared with the
+ * value it rewrites — also after the stream lost the original in a crash.
  */
 public final class StreamLog {
   private long dataEvents;
@@ -17,17 +18,30 @@ public final class StreamLog {
   private long watermarkRegressionSeq = -1;
   private long nextSeq;
   private long gapAtSeq = -1;
+  private long changedAtSeq = -1;
+  private long[] hashes = new long[64];
 
-  void onWrite(StreamEvent event) {
-    if (event.seq() < nextSeq) {
-      rewrites++; // Uniqueness makes it a no-op (or a determinism violation that fails the run).
+  /**
+   * The stream stored {@code event} at {@code storedSeq}: appended if {@code storedSeq} is the next
+   * seq, a rewrite of an existing seq if it is lower (uniqueness absorbed it).
+   */
+  void onStored(long storedSeq, StreamEvent event) {
+    long eventHash = hash(event);
+    if (storedSeq < nextSeq) {
+      rewrites++;
+      if (hashes[(int) storedSeq] != eventHash && changedAtSeq < 0) {
+        changedAtSeq = storedSeq;
+      }
       return;
     }
-    if (event.seq() != nextSeq && gapAtSeq < 0) {
+    if (storedSeq != nextSeq && gapAtSeq < 0) {
       gapAtSeq = nextSeq;
     }
-    nextSeq = event.seq() + 1;
-    long eventHash = hash(event);
+    if (storedSeq >= hashes.length) {
+      hashes = Arrays.copyOf(hashes, (int) Math.max(hashes.length * 2L, storedSeq + 1));
+    }
+    hashes[(int) storedSeq] = eventHash;
+    nextSeq = storedSeq + 1;
     orderedHash = (orderedHash ^ eventHash) * 0x100000001b3L;
     if (event.isData()) {
       dataEvents++;
@@ -35,7 +49,7 @@ public final class StreamLog {
     } else {
       punctuations++;
       if (event.watermarkMillis() < lastWatermarkMillis && watermarkRegressionSeq < 0) {
-        watermarkRegressionSeq = event.seq();
+        watermarkRegressionSeq = storedSeq;
       }
       lastWatermarkMillis = Math.max(lastWatermarkMillis, event.watermarkMillis());
     }
@@ -77,5 +91,13 @@ public final class StreamLog {
   /** First missing seq, or -1 if every seq was written in order. */
   public long gapAtSeq() {
     return gapAtSeq;
+  }
+
+  /**
+   * First seq rewritten with a different value, or -1. The stream itself refuses such a rewrite
+   * while it still holds the original; this also catches one after the original was lost.
+   */
+  public long changedAtSeq() {
+    return changedAtSeq;
   }
 }

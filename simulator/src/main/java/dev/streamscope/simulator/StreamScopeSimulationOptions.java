@@ -18,7 +18,9 @@ public interface StreamScopeSimulationOptions extends StreamScopePipelineOptions
 
   void setFirstSeed(long firstSeed);
 
-  @Description("Replay exactly this seed (overrides --seeds), e.g. one a failing run printed.")
+  @Description(
+      "Replay exactly this seed (overrides --seeds), e.g. one a failing run printed; it injects"
+          + " exactly the --faults given, not a seeded subset of them.")
   Long getSeed();
 
   void setSeed(Long seed);

@@ -64,7 +64,7 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
     TranslatedJob referenceJob = PipelineTranslator.translate(pipeline, options.getParallelism());
     RunRecord reference =
         Simulation.run(referenceJob.graph(), 0, EnumSet.noneOf(Faults.class), config, limitMs, 0);
-    long crashWindowMs = Math.max(1, reference.virtualMillis());
+    long crashWindowTasks = Math.max(1, reference.tasks());
 
     List<Long> seeds = new ArrayList<>();
     if (options.getSeed() != null) {
@@ -78,8 +78,9 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
     Progress progress = new Progress(seeds.size());
     for (int i = 0; i < seeds.size(); i++) {
       long seed = seeds.get(i);
-      Set<Faults> faults = faultsFor(seed, requested);
-      RunRecord run = runSeed(pipeline, seed, faults, config, limitMs, crashWindowMs);
+      // A replay (--seed) injects exactly the faults it names: the subset a failing seed printed.
+      Set<Faults> faults = options.getSeed() != null ? requested : faultsFor(seed, requested);
+      RunRecord run = runSeed(pipeline, seed, faults, config, limitMs, crashWindowTasks);
       List<String> violations = new ArrayList<>();
       if (reference.failure() != null || !reference.finished()) {
         violations.add("reference: the failure-free run did not finish: " + reference.failure());
@@ -87,7 +88,7 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
       violations.addAll(
           SimulationReport.check(CHECKERS, comparable(reference), comparable(run)));
       if (i == 0) {
-        RunRecord replay = runSeed(pipeline, seed, faults, config, limitMs, crashWindowMs);
+        RunRecord replay = runSeed(pipeline, seed, faults, config, limitMs, crashWindowTasks);
         new DeterminismChecker().check(comparable(run), comparable(replay)).ifPresent(p -> violations.add("determinism: " + p));
       }
       report.add(new SimulationReport.SeedOutcome(run, faults, violations));
@@ -128,9 +129,9 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
       Set<Faults> faults,
       VertexConfig config,
       long limitMs,
-      long crashWindowMs) {
+      long crashWindowTasks) {
     TranslatedJob job = PipelineTranslator.translate(pipeline, options.getParallelism());
-    return Simulation.run(job.graph(), seed, faults, config, limitMs, crashWindowMs);
+    return Simulation.run(job.graph(), seed, faults, config, limitMs, crashWindowTasks);
   }
 
   /** Each requested fault is on with probability 1/2 per seed (at least one is on). */

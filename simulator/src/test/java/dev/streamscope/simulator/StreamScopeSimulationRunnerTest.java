@@ -190,6 +190,28 @@ class StreamScopeSimulationRunnerTest {
   }
 
   @Test
+  void aPrintedReplayRunsTheSameRunAsTheSeedInItsRange() {
+    SimulationResult range = (SimulationResult) keyedCounts(pipeline("--seeds=4", "--faults=all")).run();
+    SimulationReport.SeedOutcome third = range.report().outcomes().get(2);
+    SimulationResult replay =
+        (SimulationResult)
+            keyedCounts(
+                    pipeline("--seed=3", "--faults=" + SimulationReport.faultList(third.faults())))
+                .run();
+    SimulationReport.SeedOutcome replayed = replay.report().outcomes().get(0);
+    assertEquals(third.faults(), replayed.faults());
+    assertEquals(third.run().traceHash(), replayed.run().traceHash());
+    assertEquals(third.run().tasks(), replayed.run().tasks());
+  }
+
+  private static Pipeline keyedCounts(Pipeline p) {
+    timedKeyed(p, "Events", 2_000)
+        .apply(Window.into(FixedWindows.of(Duration.standardSeconds(1))))
+        .apply(Count.perKey());
+    return p;
+  }
+
+  @Test
   void badOptionsAreNamed() {
     IllegalArgumentException faults =
         assertThrows(IllegalArgumentException.class, () -> pipeline("--faults=jitter,meteor").run());

@@ -48,6 +48,9 @@ final class InputMerger {
       }
       StreamEvent event = channel.stream.read(channel.position);
       if (event == null) {
+        if (TestHooks.mergeByArrival && takeTurnOfAReadyChannel()) {
+          continue; // The deliberate bug: arrival order.
+        }
         return null;
       }
       channel.position++;
@@ -63,6 +66,19 @@ final class InputMerger {
       return event;
     }
     return null;
+  }
+
+  /** {@link TestHooks#mergeByArrival}: gives the turn to the next channel with an event ready. */
+  private boolean takeTurnOfAReadyChannel() {
+    for (int i = 1; i < channels.length; i++) {
+      int candidate = (turn + i) % channels.length;
+      Channel channel = channels[candidate];
+      if (!channel.ended && channel.stream.read(channel.position) != null) {
+        turn = candidate;
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The channel of the event {@link #next()} returned last. */

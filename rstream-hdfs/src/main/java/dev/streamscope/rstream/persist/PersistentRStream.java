@@ -3,6 +3,7 @@ package dev.streamscope.rstream.persist;
 import dev.streamscope.rstream.DeterminismViolationException;
 import dev.streamscope.rstream.RStream;
 import dev.streamscope.rstream.StreamEvent;
+import dev.streamscope.rstream.TestHooks;
 import dev.streamscope.rstream.io.StreamIo;
 import dev.streamscope.rstream.segment.CorruptSegmentException;
 import dev.streamscope.rstream.segment.StreamLog;
@@ -248,8 +249,12 @@ public final class PersistentRStream implements RStream {
     }
     long seq = event.seq();
     if (seq < nextSeq) {
-      checkSameAsExisting(event);
-      return;
+      if (!TestHooks.rewritesAppend) {
+        checkSameAsExisting(event);
+        return;
+      }
+      event = event.withSeq(nextSeq); // The deliberate bug: no uniqueness.
+      seq = nextSeq;
     }
     if (seq > nextSeq) {
       throw new IllegalArgumentException(

@@ -6,7 +6,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Stream integrity: every rStream was written seq after seq without gaps, and holds exactly the
+ * Stream integrity: every rStream was written seq after seq without gaps, no seq was rewritten
+ * with another value (also not after a crash lost the original), and it holds exactly the
  * reference run's events in the reference order, punctuation included (an ordered digest). Since
  * vertices are deterministic and merge inputs by content, any scheduling must give this.
  */
@@ -22,6 +23,10 @@ public final class StreamOrderChecker implements Checker {
       StreamLog actual = entry.getValue();
       if (actual.gapAtSeq() >= 0) {
         return Optional.of("stream " + entry.getKey() + " skipped seq " + actual.gapAtSeq());
+      }
+      if (actual.changedAtSeq() >= 0) {
+        return Optional.of(
+            "stream " + entry.getKey() + ": seq " + actual.changedAtSeq() + " was rewritten with another value");
       }
       StreamLog expected = reference.streams().get(entry.getKey());
       if (expected != null && actual.orderedHash() != expected.orderedHash()) {

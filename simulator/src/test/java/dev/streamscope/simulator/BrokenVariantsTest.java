@@ -1,0 +1,120 @@
+package dev.streamscope.simulator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Optional;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.io.GenerateSequence;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.WithTimestamps;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The checkers can fail: each test switches on one deliberate bug (a test-only hook in product
+ * code), simulates a fixed budget of seeds, and asserts that some seed fails, which checker said
+ * so, and that the same seeds pass without the bug (so the bug, not the faults, is what failed).
+ */
+class BrokenVariantsTest {
+  /** Seeds a variant may take to be caught. */
+  private static final int SEED_BUDGET = 20;
+
+  @AfterEach
+  void switchEveryBugOff() {
+    dev.streamscope.rstream.TestHooks.rewritesAppend = false;
+    dev.streamscope.vertex.TestHooks.mergeByArrival = false;
+  }
+
+  private static PCollection<KV<String, Long>> events(Pipeline p, String name, long n, long stepMs) {
+    return p.apply(name, GenerateSequence.from(0).to(n))
+        .apply(name + "/Time", WithTimestamps.of((Long i) -> new Instant(i * stepMs)))
+        .apply(
+            name + "/Key",
+            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.longs()))
+                .via((Long i) -> KV.of("k" + (i % 7), i)));
+  }
+
+  /**
+   * Three sources merged by a Flatten into windowed counts, whose results are grouped again: the
+   * merging stage and the counting stage both write rStreams the checkers see.
+   */
+  private static SimulationResult simulate(String faults, String... more) {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "--runner=StreamScopeSimulation", "--parallelism=3", "--maxBundleSize=100",
+                "--seeds=" + SEED_BUDGET, "--faults=" + faults));
+    args.addAll(List.of(more));
+    Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).create());
+    PCollectionList.of(events(p, "A", 1_500, 2))
+        .and(events(p, "B", 1_000, 3))
+        .and(events(p, "C", 700, 4))
+        .apply(Flatten.pCollections())
+        .apply(Window.into(FixedWindows.of(Duration.standardSeconds(1))))
+        .apply(Count.perKey())
+        .apply(
+            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
+                .via((KV<String, Long> kv) -> KV.of(kv.getValue() % 5, kv.getValue())))
+        .apply(GroupByKey.create());
+    PrintStream stdout = System.out;
+    System.setOut(new PrintStream(new ByteArrayOutputStream())); // The table is printed below.
+    try {
+      return (SimulationResult) p.run();
+    } finally {
+      System.setOut(stdout);
+    }
+  }
+
+  /**
+   * Asserts that {@code buggy} failed some seed within the budget, with {@code checker} among
+   * the first failing seed's violations; returns how many seeds it took.
+   */
+  private static int caughtBy(String variant, String checker, SimulationResult buggy) {
+    List<SimulationReport.SeedOutcome> outcomes = buggy.report().outcomes();
+    Optional<SimulationReport.SeedOutcome> first = outcomes.stream().filter(o -> !o.passed()).findFirst();
+    assertTrue(first.isPresent(), variant + ": no seed of " + SEED_BUDGET + " failed");
+    int seeds = outcomes.indexOf(first.get()) + 1;
+    List<String> violations = first.get().violations();
+    System.out.printf(
+        "%s: caught after %d seed(s), %d of %d seeds failed; first: %s%n",
+        variant, seeds, buggy.report().failed(), outcomes.size(), violations);
+    assertTrue(
+        violations.stream().anyMatch(v -> v.startsWith(checker + ":")),
+        variant + ": expected the " + checker + " checker, got " + violations);
+    return seeds;
+  }
+
+  @Test
+  void rewritesThatAppendAreCaughtByExactlyOnce() {
+    String faults = "vertex-crash,worker-crash";
+    dev.streamscope.rstream.TestHooks.rewritesAppend = true;
+    caughtBy("drop the dedup of rewritten seqs", "exactly-once", simulate(faults));
+    dev.streamscope.rstream.TestHooks.rewritesAppend = false;
+    assertEquals(SEED_BUDGET + " passed, 0 failed", simulate(faults).report().summary());
+  }
+
+  @Test
+  void aMergeByArrivalIsCaughtByStreamOrder() {
+    String faults = "jitter,straggler";
+    dev.streamscope.vertex.TestHooks.mergeByArrival = true;
+    caughtBy("reorder a multi-input merge", "stream-order", simulate(faults));
+    dev.streamscope.vertex.TestHooks.mergeByArrival = false;
+    assertEquals(SEED_BUDGET + " passed, 0 failed", simulate(faults).report().summary());
+  }
+}
