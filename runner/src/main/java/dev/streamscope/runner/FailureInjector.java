@@ -342,5 +342,11 @@ final class FailureInjector {
     public void onReleased(Runnable listener) {
       stream.onReleased(listener);
     }
+
+    @Override
+    public void onDeterminismViolation(
+        java.util.function.Consumer<dev.streamscope.rstream.DeterminismViolationException> listener) {
+      stream.onDeterminismViolation(listener);
+    }
   }
 }
