@@ -89,4 +89,15 @@ final class SimulatedStream implements RStream {
   public void onReleased(Runnable listener) {
     stream.onReleased(listener);
   }
+
+  @Override
+  public boolean persistent() {
+    return stream.persistent();
+  }
+
+  @Override
+  public void onDeterminismViolation(
+      java.util.function.Consumer<dev.streamscope.rstream.DeterminismViolationException> listener) {
+    stream.onDeterminismViolation(listener);
+  }
 }
