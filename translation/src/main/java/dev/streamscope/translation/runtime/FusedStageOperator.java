@@ -43,11 +43,11 @@ public final class FusedStageOperator implements SourceOperator {
   private OperatorContext context;
 
   public FusedStageOperator(
-      StagePlan plan, int partition, PipelineOptions options, MetricsContainerStepMap metrics) {
+      StagePlan plan, int partition, PipelineOptions options, VertexMetrics metrics) {
     this.plan = plan;
     this.partition = partition;
     this.options = options;
-    this.metrics = metrics;
+    this.metrics = metrics.attempted();
     this.steps = new Step[plan.steps().size()];
     this.stageInputWatermarkMillis = new long[plan.inputs().size()];
     this.logicalProcessingTime = plan.logicalProcessingTime();
