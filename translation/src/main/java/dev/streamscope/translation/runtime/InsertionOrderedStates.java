@@ -28,6 +28,10 @@ import org.apache.beam.sdk.state.SetState;
 final class InsertionOrderedStates {
   private InsertionOrderedStates() {}
 
+  /**
+   * A view read when its {@code read()} is called, from the contents at that time ({@code clear}
+   * replaces the contents, so views must not capture them).
+   */
   private static <T> ReadableState<T> later(java.util.function.Supplier<T> read) {
     return new ReadableState<T>() {
       @Override
@@ -68,7 +72,7 @@ final class InsertionOrderedStates {
 
     @Override
     public ReadableState<Boolean> isEmpty() {
-      return later(contents::isEmpty);
+      return later(() -> contents.isEmpty());
     }
 
     /** A copy: later changes do not show in what was read. */
@@ -147,7 +151,7 @@ final class InsertionOrderedStates {
 
     @Override
     public ReadableState<Boolean> isEmpty() {
-      return later(contents::isEmpty);
+      return later(() -> contents.isEmpty());
     }
 
     @Override
@@ -225,7 +229,7 @@ final class InsertionOrderedStates {
 
     @Override
     public ReadableState<Boolean> isEmpty() {
-      return later(contents::isEmpty);
+      return later(() -> contents.isEmpty());
     }
 
     @Override
