@@ -163,8 +163,9 @@ public final class StreamScopePipelineResult implements PipelineResult {
 
   @Override
   public MetricResults metrics() {
-    // Without failures every attempt is committed; recovery (its own issue) separates the two.
-    MetricsContainerStepMap merged = translated.mergedMetrics();
-    return MetricsContainerStepMap.asMetricResults(merged, merged);
+    // Attempted: every vertex instance's work, redone work included; committed: what the current
+    // instance of each vertex stands for (see JobMetrics).
+    return MetricsContainerStepMap.asMetricResults(
+        translated.attemptedMetrics(), translated.committedMetrics());
   }
 }

@@ -15,8 +15,6 @@ import dev.streamscope.translation.translators.SplittableProcessTranslator;
 import dev.streamscope.translation.translators.TestStreamTranslator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.runners.TransformHierarchy;
 import org.apache.beam.sdk.util.construction.PTransformTranslation;
@@ -108,7 +106,7 @@ public final class PipelineTranslator {
             }
           }
         });
-    ConcurrentLinkedQueue<MetricsContainerStepMap> metrics = new ConcurrentLinkedQueue<>();
+    JobMetrics metrics = stages.jobMetrics();
     return new TranslatedJob(stages.build(pipeline.getOptions(), metrics), metrics);
   }
 }

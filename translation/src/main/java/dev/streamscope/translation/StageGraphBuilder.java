@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.IntFunction;
 import org.apache.beam.runners.core.metrics.MetricsContainerImpl;
 import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
@@ -169,10 +168,14 @@ public final class StageGraphBuilder {
             collection.getCoder(), collection.getWindowingStrategy().getWindowFn().windowCoder());
   }
 
-  /** The job graph; every vertex's metrics map is added to {@code metrics} when it is created. */
-  JobGraph build(PipelineOptions options, ConcurrentLinkedQueue<MetricsContainerStepMap> metrics) {
+  /** The metrics of the job {@link #build} makes; translation's own are part of them. */
+  JobMetrics jobMetrics() {
+    return new JobMetrics(translationMetrics);
+  }
+
+  /** The job graph; every operator instance it creates reports into {@code metrics}. */
+  JobGraph build(PipelineOptions options, JobMetrics metrics) {
     JobGraph graph = new JobGraph();
-    metrics.add(translationMetrics);
     for (Stage stage : stages) {
       StagePlan plan = stage.plan;
       plan.setLogicalProcessingTime(logicalProcessingTime);
@@ -182,11 +185,9 @@ public final class StageGraphBuilder {
               stage.parallelism,
               stage.inputs,
               plan.outputs().size(),
-              partition -> {
-                MetricsContainerStepMap vertexMetrics = new MetricsContainerStepMap();
-                metrics.add(vertexMetrics);
-                return new FusedStageOperator(plan, partition, options, vertexMetrics);
-              }));
+              partition ->
+                  new FusedStageOperator(
+                      plan, partition, options, metrics.newInstance(plan.id() + "#" + partition))));
     }
     return graph;
   }

@@ -12,6 +12,11 @@ import org.joda.time.Instant;
  *
  * <p>"Committed" here means the bundle's outputs were handed to the vertex host (rStreams are
  * in-memory); a persisted rStream would run them after the outputs are durable.
+ *
+ * <p>Snapshots: callbacks run at the end of the bundle that registered them, and snapshots are
+ * taken between bundles, so a snapshot never has a callback to save. A bundle replayed after a
+ * restore registers (and runs) its callbacks again: finalization is at least once, as Beam allows
+ * for a bundle that is retried.
  */
 public final class BundleFinalization implements BundleFinalizer {
   private record Pending(Instant expiry, Callback callback) {}
@@ -21,6 +26,15 @@ public final class BundleFinalization implements BundleFinalizer {
   @Override
   public void afterBundleCommit(Instant callbackExpiry, Callback callback) {
     pending.add(new Pending(callbackExpiry, callback));
+  }
+
+  /** Fails unless no callback waits: what a snapshot between bundles relies on. */
+  public void checkNonePending(String stepName) {
+    if (!pending.isEmpty()) {
+      throw new IllegalStateException(
+          stepName + ": " + pending.size() + " bundle finalization callbacks pending between"
+              + " bundles; a snapshot cannot save them");
+    }
   }
 
   /** Runs the callbacks of the bundle that just finished, in registration order. */

@@ -3,8 +3,11 @@ package dev.streamscope.translation.runtime;
 import dev.streamscope.vertex.OperatorContext;
 import dev.streamscope.vertex.SourceOperator;
 import java.io.Closeable;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.beam.runners.core.metrics.MetricsContainerImpl;
 import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.metrics.MetricsContainer;
@@ -13,6 +16,8 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.WindowedValue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One partition of a fused stage: decodes input elements, pushes them through the stage's steps
@@ -29,29 +34,57 @@ import org.apache.beam.sdk.values.WindowedValue;
  * says so; each advance travels through the stages as a control event in line with the data
  * ({@link Envelope}), so a step sees it after exactly the elements emitted before it, and the
  * outputs of the timers it fires precede it downstream. Runs are then repeatable.
+ *
+ * <p>Snapshot (between bundles): a format number, the stage and partition it belongs to, the
+ * stage's input watermarks, the committed metric values of every step, then each step's own
+ * block ({@link Step#snapshot}), named and length-prefixed so a mismatch fails where it is.
  */
 public final class FusedStageOperator implements SourceOperator {
+  private static final Logger LOG = LoggerFactory.getLogger(FusedStageOperator.class);
+  /** The snapshot format; a snapshot of another format is refused, not misread. */
+  static final int SNAPSHOT_FORMAT = 1;
+
   private final StagePlan plan;
   private final int partition;
   private final PipelineOptions options;
+  private final VertexMetrics vertexMetrics;
   private final MetricsContainerStepMap metrics;
   private final Step[] steps;
   private final long[] stageInputWatermarkMillis;
   private final boolean logicalProcessingTime;
+  private final String snapshotUnsupportedReason;
   private MetricsSwitch metricsSwitch;
   private MetricsContainer metricsOutsideTurn;
   private OperatorContext context;
+  private boolean inBundle;
+  private boolean started;
 
   public FusedStageOperator(
-      StagePlan plan, int partition, PipelineOptions options, MetricsContainerStepMap metrics) {
+      StagePlan plan, int partition, PipelineOptions options, VertexMetrics metrics) {
     this.plan = plan;
     this.partition = partition;
     this.options = options;
-    this.metrics = metrics;
+    this.vertexMetrics = metrics;
+    this.metrics = metrics.attempted();
     this.steps = new Step[plan.steps().size()];
     this.stageInputWatermarkMillis = new long[plan.inputs().size()];
     this.logicalProcessingTime = plan.logicalProcessingTime();
     java.util.Arrays.fill(stageInputWatermarkMillis, Long.MIN_VALUE);
+    List<StagePlan.StepPlan> stepPlans = plan.steps();
+    for (int i = 0; i < steps.length; i++) {
+      steps[i] = stepPlans.get(i).factory.apply(partition);
+    }
+    this.snapshotUnsupportedReason = snapshotUnsupportedReason(steps);
+  }
+
+  private static String snapshotUnsupportedReason(Step[] steps) {
+    for (Step step : steps) {
+      String reason = step.snapshotUnsupportedReason();
+      if (reason != null) {
+        return "step " + step.name() + ": " + reason;
+      }
+    }
+    return null;
   }
 
   @Override
@@ -80,9 +113,6 @@ public final class FusedStageOperator implements SourceOperator {
           }
         };
     List<StagePlan.StepPlan> stepPlans = plan.steps();
-    for (int i = 0; i < steps.length; i++) {
-      steps[i] = stepPlans.get(i).factory.apply(partition);
-    }
     // Receivers per (step, output): downstream step ports in this stage, then stage outputs.
     List<List<List<Receiver>>> receivers = new ArrayList<>();
     for (StagePlan.StepPlan stepPlan : stepPlans) {
@@ -201,6 +231,8 @@ public final class FusedStageOperator implements SourceOperator {
 
   @Override
   public void startBundle() throws Exception {
+    inBundle = true;
+    started = true;
     for (Step step : steps) {
       step.inScope(step::startBundle);
     }
@@ -293,11 +325,136 @@ public final class FusedStageOperator implements SourceOperator {
       step.inScope(step::finishBundle);
     }
     propagateWatermarks();
+    inBundle = false;
   }
 
   @Override
   public long outputWatermark(int output) {
     return steps[plan.outputs().get(output).step()].outputWatermarkMillis;
+  }
+
+  /**
+   * True unless a step cannot be saved (a source without a checkpoint-mark coder); the reason is
+   * logged once per stage, and the vertex then recovers by recompute.
+   */
+  @Override
+  public boolean snapshotsSupported() {
+    if (snapshotUnsupportedReason != null && plan.firstSnapshotRefusal()) {
+      LOG.warn(
+          "Stage {} cannot be snapshotted ({}); its vertices recover by recomputing their inputs",
+          plan.id(),
+          snapshotUnsupportedReason);
+    }
+    return snapshotUnsupportedReason == null;
+  }
+
+  @Override
+  public void snapshotState(DataOutputStream out) throws Exception {
+    if (snapshotUnsupportedReason != null) {
+      throw new UnsupportedOperationException(
+          "Stage " + plan.id() + " cannot be snapshotted: " + snapshotUnsupportedReason);
+    }
+    if (context == null || inBundle) {
+      throw new IllegalStateException(
+          "Stage " + plan.id() + "#" + partition + ": a snapshot is taken between bundles of an"
+              + " open operator" + (inBundle ? ", not inside a bundle" : ""));
+    }
+    out.writeInt(SNAPSHOT_FORMAT);
+    SnapshotIo.writeString(out, plan.id());
+    out.writeInt(partition);
+    out.writeInt(stageInputWatermarkMillis.length);
+    for (long watermark : stageInputWatermarkMillis) {
+      out.writeLong(watermark);
+    }
+    writeCommittedMetrics(out);
+    out.writeInt(steps.length);
+    for (Step step : steps) {
+      SnapshotIo.writeString(out, step.name());
+      SnapshotIo.writeBytes(out, SnapshotIo.toBytes(step::writeSnapshot));
+    }
+  }
+
+  @Override
+  public void restoreState(DataInputStream in) throws Exception {
+    if (context == null || started) {
+      throw new IllegalStateException(
+          "Stage " + plan.id() + "#" + partition + ": restore after open and before any bundle");
+    }
+    int format = in.readInt();
+    if (format != SNAPSHOT_FORMAT) {
+      throw new IllegalStateException(
+          "Stage " + plan.id() + ": snapshot format " + format + ", expected " + SNAPSHOT_FORMAT);
+    }
+    String stageId = SnapshotIo.readString(in);
+    int snapshotPartition = in.readInt();
+    if (!stageId.equals(plan.id()) || snapshotPartition != partition) {
+      throw new IllegalStateException(
+          "Snapshot of " + stageId + "#" + snapshotPartition + " given to " + plan.id() + "#"
+              + partition);
+    }
+    int inputs = in.readInt();
+    checkCount("stage inputs", inputs, stageInputWatermarkMillis.length);
+    for (int i = 0; i < inputs; i++) {
+      stageInputWatermarkMillis[i] = in.readLong();
+    }
+    readCommittedMetrics(in);
+    checkCount("steps", in.readInt(), steps.length);
+    for (Step step : steps) {
+      String name = SnapshotIo.readString(in);
+      if (!name.equals(step.name())) {
+        throw new IllegalStateException(
+            "Stage " + plan.id() + ": snapshot has step " + name + " where the stage has "
+                + step.name());
+      }
+      DataInputStream stepIn = SnapshotIo.reader(SnapshotIo.readBytes(in));
+      step.readSnapshot(stepIn);
+      SnapshotIo.checkFullyRead(stepIn, "Stage " + plan.id() + " step " + name);
+    }
+    SnapshotIo.checkFullyRead(in, "Stage " + plan.id());
+    started = true;
+  }
+
+  private void checkCount(String what, int snapshot, int stage) {
+    if (snapshot != stage) {
+      throw new IllegalStateException(
+          "Stage " + plan.id() + ": snapshot has " + snapshot + " " + what + ", the stage "
+              + stage);
+    }
+  }
+
+  /**
+   * Per container (the unbound one, then each step's): this instance's committed values, i.e.
+   * those it was restored with plus what its own work reported since.
+   */
+  private void writeCommittedMetrics(DataOutputStream out) throws Exception {
+    List<String> names = metricContainerNames();
+    out.writeInt(names.size());
+    for (String name : names) {
+      MetricsContainerImpl committed = new MetricsContainerImpl(name);
+      committed.update(vertexMetrics.restored().getContainer(name));
+      committed.update(metrics.getContainer(name));
+      MetricsSnapshot.write(out, committed);
+    }
+  }
+
+  private void readCommittedMetrics(DataInputStream in) throws Exception {
+    List<String> names = metricContainerNames();
+    checkCount("metric containers", in.readInt(), names.size());
+    for (String name : names) {
+      MetricsSnapshot.read(in, vertexMetrics.restored().getContainer(name));
+    }
+  }
+
+  /** The containers this stage reports into: null is the unbound one. */
+  private List<String> metricContainerNames() {
+    List<String> names = new ArrayList<>();
+    names.add(null);
+    for (Step step : steps) {
+      if (!names.contains(step.name())) {
+        names.add(step.name());
+      }
+    }
+    return names;
   }
 
   @Override

@@ -1,13 +1,18 @@
 package dev.streamscope.translation.runtime;
 
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
 import org.apache.beam.runners.core.StateNamespace;
 import org.apache.beam.runners.core.TimerInternals;
 import org.apache.beam.runners.core.TimerInternals.TimerData;
+import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.joda.time.Instant;
@@ -130,6 +135,45 @@ public final class KeyedTimers {
 
   public boolean isEmpty() {
     return byId.isEmpty();
+  }
+
+  /**
+   * Writes the times and every timer (key bytes, then the timer with runners-core's {@link
+   * TimerInternals.TimerDataCoderV2}, whose namespaces need {@code windowCoder}), in firing order.
+   */
+  public void snapshot(DataOutputStream out, Coder<? extends BoundedWindow> windowCoder)
+      throws IOException {
+    out.writeLong(inputWatermarkMillis);
+    out.writeLong(processingTimeMillis);
+    out.writeBoolean(outputWatermark != null);
+    if (outputWatermark != null) {
+      out.writeLong(outputWatermark.getMillis());
+    }
+    TimerInternals.TimerDataCoderV2 coder = TimerInternals.TimerDataCoderV2.of(windowCoder);
+    out.writeInt(byId.size());
+    for (TreeSet<Timer> queue : List.of(eventTimers, processingTimers)) {
+      for (Timer timer : queue) {
+        SnapshotIo.writeBytes(out, timer.key().bytes());
+        SnapshotIo.writeValue(out, coder, timer.data());
+      }
+    }
+  }
+
+  /** Loads what {@link #snapshot} wrote into timers that are still empty. */
+  public void restore(DataInputStream in, Coder<? extends BoundedWindow> windowCoder)
+      throws IOException {
+    if (!byId.isEmpty()) {
+      throw new IllegalStateException("Restoring timers into a step that already has timers");
+    }
+    inputWatermarkMillis = in.readLong();
+    processingTimeMillis = in.readLong();
+    outputWatermark = in.readBoolean() ? Instant.ofEpochMilli(in.readLong()) : null;
+    TimerInternals.TimerDataCoderV2 coder = TimerInternals.TimerDataCoderV2.of(windowCoder);
+    int count = in.readInt();
+    for (int i = 0; i < count; i++) {
+      ByteKey key = new ByteKey(SnapshotIo.readBytes(in));
+      set(key, SnapshotIo.readValue(in, coder));
+    }
   }
 
   private void set(ByteKey key, TimerData data) {

@@ -2,6 +2,7 @@ package dev.streamscope.translation.runtime;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntFunction;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.values.WindowedValue;
@@ -57,6 +58,7 @@ public final class StagePlan {
   private final List<OutputPlan> outputs = new ArrayList<>();
   private final List<Integer> outputFanOuts = new ArrayList<>();
   private boolean logicalProcessingTime;
+  private final AtomicBoolean snapshotRefusalLogged = new AtomicBoolean();
 
   public StagePlan(String id) {
     this.id = id;
@@ -105,6 +107,11 @@ public final class StagePlan {
 
   public boolean logicalProcessingTime() {
     return logicalProcessingTime;
+  }
+
+  /** True the first time only: why the stage has no snapshots is logged once, not per vertex. */
+  boolean firstSnapshotRefusal() {
+    return snapshotRefusalLogged.compareAndSet(false, true);
   }
 
   public void setOutput(int index, OutputPlan output) {

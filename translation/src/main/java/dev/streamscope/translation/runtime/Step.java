@@ -1,6 +1,8 @@
 package dev.streamscope.translation.runtime;
 
 import java.io.Closeable;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import org.apache.beam.runners.core.metrics.MetricsContainerImpl;
 import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -13,6 +15,12 @@ import org.apache.beam.sdk.values.WindowedValue;
  *
  * <p>Watermarks: the stage calls {@link #onInputWatermark} when the minimum over the step's ports
  * advanced; the step's output watermark is that minimum held back by {@link #holdMillis()}.
+ *
+ * <p>Snapshots: a step that keeps anything from one bundle to the next (state, timers, buffered
+ * elements, a source position, a counter) writes it in {@link #snapshot} and reads it back in
+ * {@link #restore}, so that a fresh step continues exactly as the snapshotted one would have; the
+ * watermarks and processing time every step has are saved here. A step that cannot be saved says
+ * why in {@link #snapshotUnsupportedReason}, and its stage then recovers by recompute.
  */
 public abstract class Step {
   private final String name;
@@ -83,6 +91,42 @@ public abstract class Step {
 
   /** Called once before the first bundle. */
   protected void open() throws Exception {}
+
+  /**
+   * Why this step cannot be snapshotted, or null if it can. Asked before {@link #open}: it must
+   * depend on the step's configuration only.
+   */
+  protected String snapshotUnsupportedReason() {
+    return null;
+  }
+
+  /**
+   * Writes what this step keeps between bundles. Called between bundles only, after {@link
+   * #open}; must not change what the step does next. The default writes nothing: right for steps
+   * that keep nothing between bundles.
+   */
+  protected void snapshot(DataOutputStream out) throws Exception {}
+
+  /**
+   * Reads what {@link #snapshot} wrote, once, after {@link #open} and before the first bundle;
+   * the step then continues as the one that wrote it.
+   */
+  protected void restore(DataInputStream in) throws Exception {}
+
+  /** The watermarks and processing time every step has, then the step's own {@link #snapshot}. */
+  final void writeSnapshot(DataOutputStream out) throws Exception {
+    out.writeLong(inputWatermarkMillis);
+    out.writeLong(outputWatermarkMillis);
+    out.writeLong(processingTimeMillis);
+    inScope(() -> snapshot(out));
+  }
+
+  final void readSnapshot(DataInputStream in) throws Exception {
+    inputWatermarkMillis = in.readLong();
+    outputWatermarkMillis = in.readLong();
+    processingTimeMillis = in.readLong();
+    inScope(() -> restore(in));
+  }
 
   protected void startBundle() throws Exception {}
 

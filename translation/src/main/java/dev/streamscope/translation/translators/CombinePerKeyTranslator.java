@@ -70,7 +70,12 @@ public final class CombinePerKeyTranslator {
             name + "/PartialCombine",
             partition ->
                 new PartialCombineStep<>(
-                    name + "/PartialCombine", combineFn, inputCoder.getKeyCoder(), PARTIAL_ENTRIES_MAX),
+                    name + "/PartialCombine",
+                    combineFn,
+                    inputCoder.getKeyCoder(),
+                    accumulatorCoder,
+                    windowing.getWindowFn().windowCoder(),
+                    PARTIAL_ENTRIES_MAX),
             input,
             List.of(partials));
     MergeAccumulatorsFn<Object, Object> mergeFn =
@@ -83,7 +88,8 @@ public final class CombinePerKeyTranslator {
             context.parallelism(),
             partition ->
                 onlyOnTimePanes
-                    ? new OnTimeCombineStep<>(name, combineFn, inputCoder.getKeyCoder(), windowing)
+                    ? new OnTimeCombineStep<>(
+                        name, combineFn, inputCoder.getKeyCoder(), accumulatorCoder, windowing)
                     : new GroupByKeyStep<>(
                     name,
                     partialCoder,

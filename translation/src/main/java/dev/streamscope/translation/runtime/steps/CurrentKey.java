@@ -21,7 +21,7 @@ import org.joda.time.Instant;
  * {@link StateInternals} and {@link TimerInternals} that always mean "the current key's".
  */
 final class CurrentKey implements StepContext {
-  final KeyedStates states = new KeyedStates();
+  final KeyedStates states;
   final KeyedTimers timers = new KeyedTimers(true);
   private final Map<ByteKey, TimerInternals> timerViews = new HashMap<>();
   private KeyedStates.KeyState state;
@@ -29,8 +29,9 @@ final class CurrentKey implements StepContext {
   private ByteKey key;
   private final BundleFinalizer bundleFinalizer;
 
-  CurrentKey(BundleFinalizer bundleFinalizer) {
+  CurrentKey(BundleFinalizer bundleFinalizer, KeyedStates.KeyDecoder keyDecoder) {
     this.bundleFinalizer = bundleFinalizer;
+    this.states = new KeyedStates(keyDecoder);
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.streamscope.translation.runtime.steps;
 
 import dev.streamscope.translation.runtime.BundleFinalization;
 import dev.streamscope.translation.runtime.Step;
+import java.io.DataOutputStream;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
@@ -9,11 +10,13 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.DoFnSchemaInformation;
 import org.apache.beam.sdk.transforms.reflect.DoFnInvoker;
 import org.apache.beam.sdk.transforms.reflect.DoFnInvokers;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.util.SerializableUtils;
 import org.apache.beam.sdk.util.WindowedValueMultiReceiver;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.WindowedValue;
+import org.apache.beam.sdk.values.WindowedValues;
 import org.apache.beam.sdk.values.WindowingStrategy;
 
 /** What every ParDo step shares: its own copy of the DoFn, its lifecycle, and output routing. */
@@ -71,6 +74,27 @@ public abstract class DoFnStep<InputT, OutputT> extends Step {
   protected void open() throws Exception {
     doFn = SerializableUtils.clone(spec.doFn());
     invoker = DoFnInvokers.tryInvokeSetupFor(doFn, options());
+  }
+
+  /** The coder of the windows the main input (and so state and timer namespaces) live in. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  protected Coder<BoundedWindow> windowCoder() {
+    return (Coder) spec.windowingStrategy().getWindowFn().windowCoder();
+  }
+
+  /** The coder of one main-input element (what waits for side inputs). */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  protected Coder<WindowedValue<InputT>> mainInputCoder() {
+    return (Coder) WindowedValues.getFullCoder(spec.inputCoder(), windowCoder());
+  }
+
+  /**
+   * Nothing of the DoFn itself: Beam keeps a DoFn's fields out of its state, and a fresh instance
+   * is set up on open. Finalization callbacks run at the end of each bundle, so none is pending.
+   */
+  @Override
+  protected void snapshot(DataOutputStream out) throws Exception {
+    bundleFinalization.checkNonePending(name());
   }
 
   /** Call after the runner finished a bundle: the bundle's finalization callbacks run. */

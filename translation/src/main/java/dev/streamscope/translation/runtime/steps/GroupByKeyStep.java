@@ -5,6 +5,8 @@ import dev.streamscope.translation.runtime.KeyedStates;
 import dev.streamscope.translation.runtime.KeyedTimers;
 import dev.streamscope.translation.runtime.Step;
 import dev.streamscope.translation.runtime.Watermarks;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -38,7 +40,7 @@ public final class GroupByKeyStep<K, V, OutputT> extends Step {
   private final KvCoder<K, V> inputCoder;
   private final WindowingStrategy<?, BoundedWindow> windowingStrategy;
   private final SystemReduceFn<K, V, ?, OutputT, BoundedWindow> reduceFn;
-  private final KeyedStates states = new KeyedStates();
+  private final KeyedStates states;
   private final KeyedTimers timers = new KeyedTimers();
   private final Map<ByteKey, ReduceFnRunner<K, V, OutputT, BoundedWindow>> runners =
       new HashMap<>();
@@ -61,6 +63,8 @@ public final class GroupByKeyStep<K, V, OutputT> extends Step {
     this.inputCoder = inputCoder;
     this.windowingStrategy = (WindowingStrategy<?, BoundedWindow>) windowingStrategy;
     this.reduceFn = reduceFn;
+    this.states =
+        new KeyedStates(bytes -> CoderUtils.decodeFromByteArray(inputCoder.getKeyCoder(), bytes));
   }
 
   @Override
@@ -101,15 +105,22 @@ public final class GroupByKeyStep<K, V, OutputT> extends Step {
 
   private long timersWatermark = Long.MIN_VALUE;
 
+  /**
+   * The key's runner, made on first use (for a key known only from a restored timer, {@code key}
+   * is null and decoded from its bytes). A ReduceFnRunner keeps everything in state and timers
+   * (it persists after every call), so a new one over restored state continues the old one.
+   */
+  @SuppressWarnings("unchecked")
   private ReduceFnRunner<K, V, OutputT, BoundedWindow> runnerFor(ByteKey keyBytes, K key) {
     ReduceFnRunner<K, V, OutputT, BoundedWindow> runner = runners.get(keyBytes);
     if (runner == null) {
+      KeyedStates.KeyState state = states.forKey(keyBytes, key);
       runner =
           new ReduceFnRunner<>(
-              key,
+              (K) state.getKey(),
               windowingStrategy,
               trigger,
-              states.forKey(keyBytes, key),
+              state,
               timers.forKey(keyBytes),
               grouped -> output(0, grouped),
               NullSideInputReader.empty(),
@@ -160,7 +171,7 @@ public final class GroupByKeyStep<K, V, OutputT> extends Step {
         return;
       }
       for (Map.Entry<ByteKey, List<TimerData>> due : dueByKey.entrySet()) {
-        ReduceFnRunner<K, V, OutputT, BoundedWindow> runner = runners.get(due.getKey());
+        ReduceFnRunner<K, V, OutputT, BoundedWindow> runner = runnerFor(due.getKey(), null);
         runner.onTimers(due.getValue());
         runner.persist();
       }
@@ -175,5 +186,19 @@ public final class GroupByKeyStep<K, V, OutputT> extends Step {
   @Override
   protected long holdMillis() {
     return states.holdMillis();
+  }
+
+  @Override
+  protected void snapshot(DataOutputStream out) throws Exception {
+    out.writeLong(timersWatermark);
+    states.snapshot(out);
+    timers.snapshot(out, windowingStrategy.getWindowFn().windowCoder());
+  }
+
+  @Override
+  protected void restore(DataInputStream in) throws Exception {
+    timersWatermark = in.readLong();
+    states.restore(in);
+    timers.restore(in, windowingStrategy.getWindowFn().windowCoder());
   }
 }

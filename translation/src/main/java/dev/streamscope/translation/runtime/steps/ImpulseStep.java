@@ -2,6 +2,9 @@ package dev.streamscope.translation.runtime.steps;
 
 import dev.streamscope.translation.runtime.SourceStep;
 import dev.streamscope.vertex.SourceOperator.Status;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import org.apache.beam.sdk.values.WindowedValues;
 
 /** Beam's Impulse: one empty byte array in the global window, then the end of time. */
@@ -28,5 +31,17 @@ public final class ImpulseStep extends SourceStep {
   @Override
   protected long sourceWatermarkMillis() {
     return done ? Long.MAX_VALUE : Long.MIN_VALUE;
+  }
+
+  @Override
+  protected void snapshot(DataOutputStream out) throws IOException {
+    out.writeBoolean(emitted);
+    out.writeBoolean(done);
+  }
+
+  @Override
+  protected void restore(DataInputStream in) throws IOException {
+    emitted = in.readBoolean();
+    done = in.readBoolean();
   }
 }

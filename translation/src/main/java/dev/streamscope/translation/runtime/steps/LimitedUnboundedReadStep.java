@@ -2,10 +2,15 @@ package dev.streamscope.translation.runtime.steps;
 
 import dev.streamscope.translation.runtime.SourceStep;
 import dev.streamscope.vertex.SourceOperator.Status;
+import dev.streamscope.translation.runtime.SnapshotIo;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.io.UnboundedSource;
+import org.apache.beam.sdk.io.UnboundedSource.CheckpointMark;
 import org.apache.beam.sdk.values.WindowedValues;
 import org.joda.time.Duration;
 
@@ -17,6 +22,10 @@ import org.joda.time.Duration;
  * sleeping. The shards are read side by side, a record from each in turn, so a read time bounds the
  * whole read rather than adding up shard after shard. Watermark: the start of time until done,
  * then the end.
+ *
+ * <p>Snapshot: for each shard still being read, its checkpoint mark (as {@link
+ * UnboundedReadStep}), records read and deadline; a restore creates its reader from the mark and
+ * starts it again.
  */
 public final class LimitedUnboundedReadStep<T> extends SourceStep {
   /** One split of the source with how much of it to read. */
@@ -25,13 +34,21 @@ public final class LimitedUnboundedReadStep<T> extends SourceStep {
 
   /** A shard being read. */
   private static final class Reading<T> {
+    final int shardIndex;
     final Shard<T> shard;
     final UnboundedSource.UnboundedReader<T> reader;
     final long deadlineMillis;
+    /** The mark the reader was created from (a restore), until it has started. */
+    CheckpointMark startMark;
     boolean started;
     long read;
 
-    Reading(Shard<T> shard, UnboundedSource.UnboundedReader<T> reader, long deadlineMillis) {
+    Reading(
+        int shardIndex,
+        Shard<T> shard,
+        UnboundedSource.UnboundedReader<T> reader,
+        long deadlineMillis) {
+      this.shardIndex = shardIndex;
       this.shard = shard;
       this.reader = reader;
       this.deadlineMillis = deadlineMillis;
@@ -69,6 +86,7 @@ public final class LimitedUnboundedReadStep<T> extends SourceStep {
       boolean available;
       if (!reading.started) {
         reading.started = true;
+        reading.startMark = null;
         available = reading.reader.start();
       } else {
         available = reading.reader.advance();
@@ -99,14 +117,15 @@ public final class LimitedUnboundedReadStep<T> extends SourceStep {
   private void openShards() throws IOException {
     opened = true;
     long now = runtime().nowMillis();
-    for (Shard<T> shard : shards) {
+    for (int i = 0; i < shards.size(); i++) {
+      Shard<T> shard = shards.get(i);
       if (shard.maxRecords() <= 0
           || (shard.maxReadTime() != null && shard.maxReadTime().getMillis() == 0)) {
         continue;
       }
       long deadline =
           shard.maxReadTime() == null ? Long.MAX_VALUE : now + shard.maxReadTime().getMillis();
-      readings.add(new Reading<>(shard, shard.source().createReader(options(), null), deadline));
+      readings.add(new Reading<>(i, shard, shard.source().createReader(options(), null), deadline));
     }
   }
 
@@ -118,6 +137,66 @@ public final class LimitedUnboundedReadStep<T> extends SourceStep {
   @Override
   protected long sourceWatermarkMillis() {
     return done ? Long.MAX_VALUE : Long.MIN_VALUE;
+  }
+
+  @Override
+  protected String snapshotUnsupportedReason() {
+    for (Shard<T> shard : shards) {
+      if (shard.source().getCheckpointMarkCoder() == null) {
+        return "unbounded source " + shard.source() + " has no checkpoint-mark coder";
+      }
+    }
+    return null;
+  }
+
+  @Override
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  protected void snapshot(DataOutputStream out) throws IOException {
+    out.writeBoolean(opened);
+    out.writeBoolean(done);
+    out.writeInt(next);
+    out.writeInt(readings.size());
+    for (Reading<T> reading : readings) {
+      out.writeInt(reading.shardIndex);
+      out.writeLong(reading.deadlineMillis);
+      out.writeLong(reading.read);
+      CheckpointMark mark =
+          reading.started ? reading.reader.getCheckpointMark() : reading.startMark;
+      out.writeBoolean(mark != null);
+      if (mark != null) {
+        SnapshotIo.writeValue(out, (Coder) reading.shard.source().getCheckpointMarkCoder(), mark);
+      }
+    }
+  }
+
+  @Override
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  protected void restore(DataInputStream in) throws IOException {
+    opened = in.readBoolean();
+    done = in.readBoolean();
+    next = in.readInt();
+    for (int r = in.readInt(); r > 0; r--) {
+      int shardIndex = in.readInt();
+      if (shardIndex < 0 || shardIndex >= shards.size()) {
+        throw new IllegalStateException(
+            name() + ": snapshot reads shard " + shardIndex + " of " + shards.size());
+      }
+      Shard<T> shard = shards.get(shardIndex);
+      long deadlineMillis = in.readLong();
+      long read = in.readLong();
+      CheckpointMark mark =
+          in.readBoolean()
+              ? (CheckpointMark)
+                  SnapshotIo.readValue(in, (Coder) shard.source().getCheckpointMarkCoder())
+              : null;
+      UnboundedSource source = shard.source();
+      Reading<T> reading =
+          new Reading<>(
+              shardIndex, shard, source.createReader(options(), mark), deadlineMillis);
+      reading.read = read;
+      reading.startMark = mark;
+      readings.add(reading);
+    }
   }
 
   @Override

@@ -1,7 +1,12 @@
 package dev.streamscope.translation.runtime.steps;
 
+import dev.streamscope.translation.runtime.ByteKey;
+import dev.streamscope.translation.runtime.SnapshotIo;
 import dev.streamscope.translation.runtime.Step;
 import dev.streamscope.translation.runtime.Watermarks;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -33,6 +38,7 @@ import org.apache.beam.sdk.values.WindowingStrategy;
 public final class OnTimeCombineStep<K, AccumT, OutputT> extends Step {
   private final CombineFn<?, AccumT, OutputT> combineFn;
   private final Coder<K> keyCoder;
+  private final Coder<AccumT> accumulatorCoder;
   private final WindowingStrategy<?, ?> windowing;
   /** Pending windows by end time; within an end time, in first-seen order. */
   private final TreeMap<Long, Map<BoundedWindow, Map<Object, KV<K, AccumT>>>> pending =
@@ -43,10 +49,12 @@ public final class OnTimeCombineStep<K, AccumT, OutputT> extends Step {
       String name,
       CombineFn<?, AccumT, OutputT> combineFn,
       Coder<K> keyCoder,
+      Coder<AccumT> accumulatorCoder,
       WindowingStrategy<?, ?> windowing) {
     super(name);
     this.combineFn = combineFn;
     this.keyCoder = keyCoder;
+    this.accumulatorCoder = accumulatorCoder;
     this.windowing = windowing;
   }
 
@@ -55,7 +63,7 @@ public final class OnTimeCombineStep<K, AccumT, OutputT> extends Step {
   protected void process(int port, WindowedValue<?> element) throws Exception {
     KV<K, AccumT> partial = (KV<K, AccumT>) element.getValue();
     Object structuralKey =
-        dev.streamscope.translation.runtime.ByteKey.structural(keyCoder, partial.getKey());
+        ByteKey.structural(keyCoder, partial.getKey());
     for (BoundedWindow window : element.getWindows()) {
       if (inputWatermarkMillis != Long.MIN_VALUE
           && Watermarks.isDue(LateDataUtils.garbageCollectionTime(window, windowing), inputWatermarkMillis)) {
@@ -101,5 +109,47 @@ public final class OnTimeCombineStep<K, AccumT, OutputT> extends Step {
   @Override
   protected long holdMillis() {
     return pending.isEmpty() ? Long.MAX_VALUE : pending.firstKey();
+  }
+
+  /** The pending windows in firing order, each with its keys' accumulators in first-seen order. */
+  @Override
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  protected void snapshot(DataOutputStream out) throws IOException {
+    Coder windowCoder = windowing.getWindowFn().windowCoder();
+    out.writeLong(inputWatermarkMillis);
+    int windows = 0;
+    for (Map<BoundedWindow, Map<Object, KV<K, AccumT>>> byEnd : pending.values()) {
+      windows += byEnd.size();
+    }
+    out.writeInt(windows);
+    for (Map<BoundedWindow, Map<Object, KV<K, AccumT>>> byEnd : pending.values()) {
+      for (Map.Entry<BoundedWindow, Map<Object, KV<K, AccumT>>> window : byEnd.entrySet()) {
+        SnapshotIo.writeValue(out, windowCoder, window.getKey());
+        out.writeInt(window.getValue().size());
+        for (KV<K, AccumT> kv : window.getValue().values()) {
+          SnapshotIo.writeValue(out, keyCoder, kv.getKey());
+          SnapshotIo.writeValue(out, accumulatorCoder, kv.getValue());
+        }
+      }
+    }
+  }
+
+  @Override
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  protected void restore(DataInputStream in) throws IOException {
+    Coder windowCoder = windowing.getWindowFn().windowCoder();
+    inputWatermarkMillis = in.readLong();
+    for (int w = in.readInt(); w > 0; w--) {
+      BoundedWindow window = (BoundedWindow) SnapshotIo.readValue(in, windowCoder);
+      Map<Object, KV<K, AccumT>> byKey = new LinkedHashMap<>();
+      pending
+          .computeIfAbsent(window.maxTimestamp().getMillis(), end -> new LinkedHashMap<>())
+          .put(window, byKey);
+      for (int k = in.readInt(); k > 0; k--) {
+        K key = SnapshotIo.readValue(in, keyCoder);
+        AccumT accumulator = SnapshotIo.readValue(in, accumulatorCoder);
+        byKey.put(ByteKey.structural(keyCoder, key), KV.of(key, accumulator));
+      }
+    }
   }
 }

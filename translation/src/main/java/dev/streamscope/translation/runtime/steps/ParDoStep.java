@@ -1,5 +1,7 @@
 package dev.streamscope.translation.runtime.steps;
 
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import org.apache.beam.runners.core.DoFnRunner;
 import org.apache.beam.runners.core.DoFnRunners;
 import org.apache.beam.runners.core.NullSideInputReader;
@@ -71,6 +73,23 @@ public final class ParDoStep<InputT, OutputT> extends DoFnStep<InputT, OutputT> 
   @Override
   protected long holdMillis() {
     return waits == null ? Long.MAX_VALUE : waits.holdMillis();
+  }
+
+  /** What waits for side inputs, and the side inputs themselves. */
+  @Override
+  protected void snapshot(DataOutputStream out) throws Exception {
+    super.snapshot(out);
+    if (waits != null) {
+      waits.snapshot(out, mainInputCoder());
+    }
+  }
+
+  @Override
+  protected void restore(DataInputStream in) throws Exception {
+    super.restore(in);
+    if (waits != null) {
+      waits.restore(in, mainInputCoder());
+    }
   }
 
   @Override

@@ -1,7 +1,11 @@
 package dev.streamscope.translation.runtime.steps;
 
 import dev.streamscope.translation.runtime.ByteKey;
+import dev.streamscope.translation.runtime.SnapshotIo;
 import dev.streamscope.translation.runtime.Step;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
@@ -34,6 +38,8 @@ public final class PartialCombineStep<K, InputT, AccumT> extends Step {
 
   private final CombineFn<InputT, AccumT, ?> combineFn;
   private final Coder<K> keyCoder;
+  private final Coder<AccumT> accumulatorCoder;
+  private final Coder<BoundedWindow> windowCoder;
   private final int entriesMax;
   /** Per window (first-seen order), per structural key (first-seen order). */
   private final Map<BoundedWindow, Map<Object, Entry<K, AccumT>>> entries = new LinkedHashMap<>();
@@ -42,11 +48,19 @@ public final class PartialCombineStep<K, InputT, AccumT> extends Step {
   private Map<Object, Entry<K, AccumT>> lastWindowEntries;
   private long holdMillis = Long.MAX_VALUE;
 
+  @SuppressWarnings({"unchecked", "rawtypes"})
   public PartialCombineStep(
-      String name, CombineFn<InputT, AccumT, ?> combineFn, Coder<K> keyCoder, int entriesMax) {
+      String name,
+      CombineFn<InputT, AccumT, ?> combineFn,
+      Coder<K> keyCoder,
+      Coder<AccumT> accumulatorCoder,
+      Coder<? extends BoundedWindow> windowCoder,
+      int entriesMax) {
     super(name);
     this.combineFn = combineFn;
     this.keyCoder = keyCoder;
+    this.accumulatorCoder = accumulatorCoder;
+    this.windowCoder = (Coder) windowCoder;
     this.entriesMax = entriesMax;
   }
 
@@ -94,6 +108,40 @@ public final class PartialCombineStep<K, InputT, AccumT> extends Step {
   @Override
   protected long holdMillis() {
     return holdMillis;
+  }
+
+  /**
+   * Accumulators held since the last flush (a flush needs a watermark advance or a full buffer,
+   * so they can outlive a bundle), per window and key in first-seen order, and the hold.
+   */
+  @Override
+  protected void snapshot(DataOutputStream out) throws IOException {
+    out.writeLong(holdMillis);
+    out.writeInt(entries.size());
+    for (Map.Entry<BoundedWindow, Map<Object, Entry<K, AccumT>>> window : entries.entrySet()) {
+      SnapshotIo.writeValue(out, windowCoder, window.getKey());
+      out.writeInt(window.getValue().size());
+      for (Entry<K, AccumT> entry : window.getValue().values()) {
+        SnapshotIo.writeValue(out, keyCoder, entry.key);
+        SnapshotIo.writeValue(out, accumulatorCoder, entry.accumulator);
+      }
+    }
+  }
+
+  @Override
+  protected void restore(DataInputStream in) throws IOException {
+    holdMillis = in.readLong();
+    for (int w = in.readInt(); w > 0; w--) {
+      BoundedWindow window = SnapshotIo.readValue(in, windowCoder);
+      Map<Object, Entry<K, AccumT>> windowEntries = new LinkedHashMap<>();
+      entries.put(window, windowEntries);
+      for (int k = in.readInt(); k > 0; k--) {
+        K key = SnapshotIo.readValue(in, keyCoder);
+        AccumT accumulator = SnapshotIo.readValue(in, accumulatorCoder);
+        windowEntries.put(ByteKey.structural(keyCoder, key), new Entry<>(key, window, accumulator));
+        entryCount++;
+      }
+    }
   }
 
   private void flush() throws Exception {

@@ -1,7 +1,12 @@
 package dev.streamscope.translation.runtime.steps;
 
+import dev.streamscope.translation.runtime.SnapshotIo;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.values.WindowedValue;
 
 /**
@@ -68,6 +73,24 @@ final class SideInputWaits<T> {
   /** Earliest timestamp of a waiting element, or {@code Long.MAX_VALUE}. */
   long holdMillis() {
     return holdMillis;
+  }
+
+  /** The side inputs, then the waiting elements in order (each with {@code coder}) and the hold. */
+  void snapshot(DataOutputStream out, Coder<WindowedValue<T>> coder) throws IOException {
+    sideInputs.snapshot(out);
+    out.writeLong(holdMillis);
+    out.writeInt(waiting.size());
+    for (WindowedValue<T> element : waiting) {
+      SnapshotIo.writeValue(out, coder, element);
+    }
+  }
+
+  void restore(DataInputStream in, Coder<WindowedValue<T>> coder) throws IOException {
+    sideInputs.restore(in);
+    holdMillis = in.readLong();
+    for (int i = in.readInt(); i > 0; i--) {
+      waiting.add(SnapshotIo.readValue(in, coder));
+    }
   }
 
   /** At the end of input nothing may still wait. */

@@ -3,15 +3,20 @@ package dev.streamscope.translation.runtime.steps;
 import dev.streamscope.translation.runtime.ByteKey;
 import dev.streamscope.translation.runtime.KeyedStates;
 import dev.streamscope.translation.runtime.KeyedTimers;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.util.List;
 import org.apache.beam.runners.core.DoFnRunner;
 import org.apache.beam.runners.core.DoFnRunners;
 import org.apache.beam.runners.core.KeyedWorkItem;
+import org.apache.beam.runners.core.KeyedWorkItemCoder;
 import org.apache.beam.runners.core.KeyedWorkItems;
 import org.apache.beam.runners.core.NullSideInputReader;
 import org.apache.beam.runners.core.OutputAndTimeBoundedSplittableProcessElementInvoker;
 import org.apache.beam.runners.core.SideInputReader;
 import org.apache.beam.runners.core.SplittableParDoViaKeyedWorkItems.ProcessFn;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
@@ -31,7 +36,8 @@ import org.joda.time.Duration;
 public final class SplittableProcessStep<InputT, OutputT, RestrictionT, PositionT, WatermarkStateT>
     extends DoFnStep<KeyedWorkItem<byte[], KV<InputT, RestrictionT>>, OutputT> {
   private final int outputsPerCallMax;
-  private final KeyedStates states = new KeyedStates();
+  /** Keys are the unique keys' raw bytes ({@link UniqueKeyStep}), so decoding is the identity. */
+  private final KeyedStates states = new KeyedStates(bytes -> bytes);
   private final KeyedTimers timers = new KeyedTimers(false);
   private DoFnRunner<KeyedWorkItem<byte[], KV<InputT, RestrictionT>>, OutputT> runner;
   private SideInputWaits<KV<byte[], KV<InputT, RestrictionT>>> waits;
@@ -160,6 +166,42 @@ public final class SplittableProcessStep<InputT, OutputT, RestrictionT, Position
   protected void finishBundle() throws Exception {
     runner.finishBundle();
     bundleFinished();
+  }
+
+  /**
+   * State and timers of every key: runners-core's ProcessFn keeps each residual restriction, its
+   * element, watermark estimator state and hold in state, and resumes it on a timer. Then what
+   * waits for side inputs.
+   */
+  @Override
+  protected void snapshot(DataOutputStream out) throws Exception {
+    super.snapshot(out);
+    states.snapshot(out);
+    timers.snapshot(out, windowCoder());
+    if (waits != null) {
+      waits.snapshot(out, waitingCoder());
+    }
+  }
+
+  @Override
+  protected void restore(DataInputStream in) throws Exception {
+    super.restore(in);
+    states.restore(in);
+    timers.restore(in, windowCoder());
+    if (waits != null) {
+      waits.restore(in, waitingCoder());
+    }
+  }
+
+  /** Main-input elements (keyed restrictions) wait as they came, before becoming work items. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private Coder<WindowedValue<KV<byte[], KV<InputT, RestrictionT>>>> waitingCoder() {
+    KeyedWorkItemCoder<byte[], KV<InputT, RestrictionT>> workItemCoder =
+        (KeyedWorkItemCoder) spec.inputCoder();
+    return (Coder)
+        WindowedValues.getFullCoder(
+            KvCoder.of(workItemCoder.getKeyCoder(), workItemCoder.getElementCoder()),
+            windowCoder());
   }
 
   @Override

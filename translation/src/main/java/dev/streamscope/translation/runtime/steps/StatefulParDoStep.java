@@ -2,6 +2,8 @@ package dev.streamscope.translation.runtime.steps;
 
 import dev.streamscope.translation.runtime.ByteKey;
 import dev.streamscope.translation.runtime.KeyedTimers;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import org.apache.beam.runners.core.DoFnRunner;
 import org.apache.beam.runners.core.DoFnRunners;
 import org.apache.beam.runners.core.NullSideInputReader;
@@ -25,7 +27,9 @@ import org.apache.beam.sdk.values.WindowedValue;
  * ready yet waits, holding the watermark, until a side-input watermark makes them ready.
  */
 public final class StatefulParDoStep<K, V, OutputT> extends DoFnStep<KV<K, V>, OutputT> {
-  private final CurrentKey currentKey = new CurrentKey(bundleFinalization);
+  private final CurrentKey currentKey =
+      new CurrentKey(
+          bundleFinalization, bytes -> CoderUtils.decodeFromByteArray(this.keyCoder, bytes));
   private Coder<K> keyCoder;
   private DoFnRunner<KV<K, V>, OutputT> runner;
   private SideInputWaits<KV<K, V>> waits;
@@ -168,5 +172,29 @@ public final class StatefulParDoStep<K, V, OutputT> extends DoFnStep<KV<K, V>, O
   protected void finishBundle() throws Exception {
     runner.finishBundle();
     bundleFinished();
+  }
+
+  /**
+   * State and timers of every key, and what waits for side inputs. runners-core's stateful runner
+   * keeps everything else in them too (time-sorted input waits in a bag and a flush timer).
+   */
+  @Override
+  protected void snapshot(DataOutputStream out) throws Exception {
+    super.snapshot(out);
+    currentKey.states.snapshot(out);
+    currentKey.timers.snapshot(out, windowCoder());
+    if (waits != null) {
+      waits.snapshot(out, mainInputCoder());
+    }
+  }
+
+  @Override
+  protected void restore(DataInputStream in) throws Exception {
+    super.restore(in);
+    currentKey.states.restore(in);
+    currentKey.timers.restore(in, windowCoder());
+    if (waits != null) {
+      waits.restore(in, mainInputCoder());
+    }
   }
 }

@@ -3,6 +3,9 @@ package dev.streamscope.translation.runtime.steps;
 import dev.streamscope.translation.runtime.SourceStep;
 import dev.streamscope.translation.runtime.Watermarks;
 import dev.streamscope.vertex.SourceOperator.Status;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.List;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
@@ -73,5 +76,24 @@ public final class TestStreamStep<T> extends SourceStep {
   @Override
   protected long sourceWatermarkMillis() {
     return watermarkMillis;
+  }
+
+  /** The position in the script, and the times it set so far. */
+  @Override
+  protected void snapshot(DataOutputStream out) throws IOException {
+    out.writeInt(next);
+    out.writeLong(watermarkMillis);
+    out.writeLong(processingTime.getMillis());
+  }
+
+  @Override
+  protected void restore(DataInputStream in) throws IOException {
+    next = in.readInt();
+    watermarkMillis = in.readLong();
+    processingTime = Instant.ofEpochMilli(in.readLong());
+    if (next < 0 || next > events.size()) {
+      throw new IllegalStateException(
+          name() + ": snapshot at event " + next + " of a script of " + events.size());
+    }
   }
 }

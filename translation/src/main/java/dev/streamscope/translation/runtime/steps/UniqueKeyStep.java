@@ -1,6 +1,9 @@
 package dev.streamscope.translation.runtime.steps;
 
 import dev.streamscope.translation.runtime.Step;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.WindowedValue;
@@ -22,5 +25,15 @@ public final class UniqueKeyStep extends Step {
   protected void process(int port, WindowedValue<?> element) throws Exception {
     byte[] key = ByteBuffer.allocate(12).putInt(runtime().partition()).putLong(next++).array();
     output(0, element.withValue(KV.of(key, element.getValue())));
+  }
+
+  @Override
+  protected void snapshot(DataOutputStream out) throws IOException {
+    out.writeLong(next);
+  }
+
+  @Override
+  protected void restore(DataInputStream in) throws IOException {
+    next = in.readLong();
   }
 }

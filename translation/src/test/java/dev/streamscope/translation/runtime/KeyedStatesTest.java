@@ -1,0 +1,131 @@
+package dev.streamscope.translation.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.beam.runners.core.StateNamespace;
+import org.apache.beam.runners.core.StateNamespaces;
+import org.apache.beam.runners.core.StateTag;
+import org.apache.beam.runners.core.StateTags;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.state.BagState;
+import org.apache.beam.sdk.state.MapState;
+import org.apache.beam.sdk.state.SetState;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.state.WatermarkHoldState;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
+import org.joda.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class KeyedStatesTest {
+  private static final StateTag<BagState<Integer>> BAG = StateTags.bag("bag", VarIntCoder.of());
+  private static final StateTag<ValueState<String>> VALUE =
+      StateTags.value("value", StringUtf8Coder.of());
+  private static final StateTag<SetState<Integer>> SET = StateTags.set("set", VarIntCoder.of());
+  private static final StateTag<MapState<String, Integer>> MAP =
+      StateTags.map("map", StringUtf8Coder.of(), VarIntCoder.of());
+  private static final StateTag<WatermarkHoldState> HOLD =
+      StateTags.watermarkStateInternal("hold", TimestampCombiner.EARLIEST);
+  private static final StateNamespace WINDOW =
+      StateNamespaces.window(
+          IntervalWindow.getCoder(), new IntervalWindow(new Instant(0), new Instant(10_000)));
+
+  private static ByteKey key(String key) {
+    return new ByteKey(key.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static KeyedStates states() {
+    return new KeyedStates(bytes -> new String(bytes, StandardCharsets.UTF_8));
+  }
+
+  private static byte[] snapshot(KeyedStates states) throws Exception {
+    return SnapshotIo.toBytes(states::snapshot);
+  }
+
+  private static KeyedStates restored(byte[] snapshot) throws Exception {
+    KeyedStates states = states();
+    states.restore(SnapshotIo.reader(snapshot));
+    return states;
+  }
+
+  private static KeyedStates filled() {
+    KeyedStates states = states();
+    KeyedStates.KeyState a = states.forKey(key("a"), "a");
+    a.state(WINDOW, BAG).add(3);
+    a.state(WINDOW, BAG).add(1);
+    a.state(StateNamespaces.global(), VALUE).write("hello");
+    a.state(WINDOW, HOLD).add(new Instant(4_000));
+    KeyedStates.KeyState b = states.forKey(key("b"), "b");
+    for (int i = 20; i > 0; i--) {
+      b.state(WINDOW, SET).add(i * 7);
+    }
+    b.state(WINDOW, SET).remove(70);
+    b.state(WINDOW, MAP).put("z", 1);
+    b.state(WINDOW, MAP).put("a", 2);
+    b.state(WINDOW, HOLD).add(new Instant(2_500));
+    b.state(WINDOW, VALUE).write("cleared");
+    b.state(WINDOW, VALUE).clear();
+    return states;
+  }
+
+  @Test
+  void aRestoreReadsBackEveryCellWithItsIterationOrder() throws Exception {
+    KeyedStates original = filled();
+    KeyedStates copy = restored(snapshot(original));
+    KeyedStates.KeyState a = copy.forKey(key("a"), null);
+    assertEquals("a", a.getKey());
+    assertEquals(List.of(3, 1), list(a.state(WINDOW, BAG).read()));
+    assertEquals("hello", a.state(StateNamespaces.global(), VALUE).read());
+    KeyedStates.KeyState b = copy.forKey(key("b"), null);
+    KeyedStates.KeyState originalB = original.forKey(key("b"), null);
+    assertEquals(
+        list(originalB.state(WINDOW, SET).read()), list(b.state(WINDOW, SET).read()));
+    assertEquals(List.of("z", "a"), list(b.state(WINDOW, MAP).keys().read()));
+    assertNull(b.state(WINDOW, VALUE).read());
+  }
+
+  @Test
+  void holdsCountFromTheRestoreOnAndMoveWithTheirCells() throws Exception {
+    KeyedStates copy = restored(snapshot(filled()));
+    assertEquals(2_500, copy.holdMillis(), "before any cell is read back");
+    copy.forKey(key("b"), null).state(WINDOW, HOLD).clear();
+    assertEquals(4_000, copy.holdMillis());
+    WatermarkHoldState hold = copy.forKey(key("a"), null).state(WINDOW, HOLD);
+    assertEquals(new Instant(4_000), hold.read());
+    hold.clear();
+    assertEquals(Long.MAX_VALUE, copy.holdMillis());
+  }
+
+  /** Cells no one asked for since the restore go into the next snapshot as they came. */
+  @Test
+  void untouchedCellsCarryOverIntoTheNextSnapshot() throws Exception {
+    byte[] first = snapshot(filled());
+    KeyedStates copy = restored(first);
+    copy.forKey(key("a"), null).state(WINDOW, BAG).read();
+    copy.forKey(key("b"), null).state(WINDOW, MAP).entries().read();
+    assertArrayEquals(first, snapshot(copy));
+  }
+
+  @Test
+  void aCellBoundAsAnotherKindThanItWasSavedFails() throws Exception {
+    KeyedStates copy = restored(snapshot(filled()));
+    StateTag<ValueState<Integer>> notABag = StateTags.value("bag", VarIntCoder.of());
+    IllegalStateException wrong =
+        assertThrows(
+            IllegalStateException.class, () -> copy.forKey(key("a"), null).state(WINDOW, notABag));
+    assertTrue(wrong.getMessage().contains("BAG"), wrong.getMessage());
+  }
+
+  private static <T> List<T> list(Iterable<T> values) {
+    java.util.ArrayList<T> list = new java.util.ArrayList<>();
+    values.forEach(list::add);
+    return list;
+  }
+}
