@@ -137,6 +137,11 @@ public final class StreamScopePipelineResult implements PipelineResult {
     return job.restoredSnapshotVersion(vertexId);
   }
 
+  /** The version of the newest snapshot the current instance of {@code vertexId} wrote, or 0. */
+  public long writtenSnapshotVersion(String vertexId) {
+    return job.writtenSnapshotVersion(vertexId);
+  }
+
   /** Input events the current instance of {@code vertexId} has consumed (racy; for benchmarks). */
   public long consumedEvents(String vertexId) {
     return job.consumedEvents(vertexId);

@@ -90,7 +90,7 @@ public final class TestStreamScopeRunner extends PipelineRunner<PipelineResult> 
     }
   }
 
-  private static long counter(PipelineResult result, String name) {
+  static long counter(PipelineResult result, String name) {
     MetricQueryResults metrics =
         result
             .metrics()

@@ -228,6 +228,11 @@ public final class Job {
     return slots.get(vertexId).instance.restoredVersion();
   }
 
+  /** The version of the newest snapshot the current instance of {@code vertexId} wrote, or 0. */
+  public synchronized long writtenSnapshotVersion(String vertexId) {
+    return slots.get(vertexId).instance.writtenVersion();
+  }
+
   /**
    * Input events the current instance of {@code vertexId} has consumed (its position summed over
    * its input streams; a restored instance starts at its snapshot's). Read racily: for progress

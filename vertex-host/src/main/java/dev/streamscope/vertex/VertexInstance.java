@@ -64,6 +64,7 @@ final class VertexInstance implements OperatorContext {
   private long snapshotTimerId = -1;
   private long progressAtLastSnapshot = -1;
   private volatile long restoredVersion;
+  private volatile long writtenVersion;
 
   private volatile boolean killed;
   private VertexExecutor executor;
@@ -185,6 +186,11 @@ final class VertexInstance implements OperatorContext {
     }
     restoredVersion = snapshot.version();
     LOG.info("Vertex {} restored from snapshot {}", vertexId, snapshot.version());
+  }
+
+  /** The version of the newest snapshot this instance wrote, or 0. */
+  long writtenVersion() {
+    return writtenVersion;
   }
 
   long consumedEvents() {
@@ -484,6 +490,7 @@ final class VertexInstance implements OperatorContext {
       return;
     }
     unstableSnapshotWritten = true;
+    writtenVersion = snapshot.version();
     onSnapshotTimer(); // Settle it now if its outputs are already durable.
   }
 
