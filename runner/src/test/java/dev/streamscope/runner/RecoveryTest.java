@@ -115,6 +115,57 @@ class RecoveryTest {
     assertTrue(successes >= 1, "the assertion ran");
   }
 
+  /** Counts the elements that pass. */
+  private static final class CountElements extends DoFn<KV<Long, Long>, KV<Long, Long>> {
+    @ProcessElement
+    public void process(@Element KV<Long, Long> element, OutputReceiver<KV<Long, Long>> out) {
+      org.apache.beam.sdk.metrics.Metrics.counter(RecoveryTest.class, "elements").inc();
+      out.output(element);
+    }
+  }
+
+  private static MetricResult<Long> elementsCounter(StreamScopePipelineResult result) {
+    return result
+        .metrics()
+        .queryMetrics(
+            MetricsFilter.builder()
+                .addNameFilter(MetricNameFilter.named(RecoveryTest.class, "elements"))
+                .build())
+        .getCounters()
+        .iterator()
+        .next();
+  }
+
+  /**
+   * A recomputed vertex redoes its work from zero: committed metrics count each element once,
+   * attempted ones also what the killed instance had done.
+   */
+  @Test
+  void aRecomputedVertexCommitsItsMetricsOnce() throws Exception {
+    Pipeline p =
+        gatedPipeline("--runner=StreamScope", "--parallelism=1", "--recoveryStrategy=recompute");
+    p.apply(GenerateSequence.from(0).to(EVENTS))
+        .apply(
+            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
+                .via((Long i) -> KV.of(i % 7, i)))
+        .apply(ParDo.of(new Gate()))
+        .apply("Spread", org.apache.beam.sdk.transforms.Reshuffle.of())
+        .apply("Count", ParDo.of(new CountElements()));
+    StreamScopePipelineResult result = (StreamScopePipelineResult) p.run();
+    assertTrue(reached.await(60, TimeUnit.SECONDS), "the gate was reached");
+    await()
+        .atMost(java.time.Duration.ofSeconds(60))
+        .until(() -> elementsCounter(result).getAttempted() > 0);
+    result.killVertex("Spread#0");
+    release.countDown();
+    assertEquals(PipelineResult.State.DONE, result.waitUntilFinish());
+    assertEquals(1, result.restarts());
+    MetricResult<Long> counted = elementsCounter(result);
+    assertEquals(EVENTS, counted.getCommitted());
+    assertTrue(
+        counted.getAttempted() > EVENTS, "the killed instance's work is attempted: " + counted);
+  }
+
   private static final java.util.concurrent.atomic.AtomicLong ATTEMPTS =
       new java.util.concurrent.atomic.AtomicLong();
 

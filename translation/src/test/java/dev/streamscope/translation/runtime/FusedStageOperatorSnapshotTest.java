@@ -120,6 +120,12 @@ class FusedStageOperatorSnapshotTest {
         assertTrue(restored.restored(), id + " was restored");
         assertSameTrace(expected, restored, id + " restored after bundle " + k);
       }
+      if (bundles >= 4) {
+        int k = bundles / 3;
+        Trace twice = driver.rerun(id, Plan.restoreTwice(k, k + 1, k + 1, bundles - 2));
+        assertTrue(twice.restored(), id + " was restored twice");
+        assertSameTrace(expected, twice, id + " restored after bundle " + k + " and again");
+      }
     }
     return new Checked(driver, plain);
   }
@@ -157,16 +163,26 @@ class FusedStageOperatorSnapshotTest {
               + expected.bundleCount() + " bundles");
     }
 
-    /** Restores at every bundle boundary, crashing 0 to 2 bundles later (seeded). */
+    /**
+     * Restores at every bundle boundary, crashing 0 to 2 bundles later, and for about half of
+     * them snapshotting the restored operator right after its first bundle and restoring again
+     * (seeded).
+     */
     void assertRestoresAtEveryBoundary(String vertex, long seed) throws Exception {
       Random random = new Random(seed);
       Trace expected = plain.get(vertex);
       int bundles = expected.bundleCount();
       for (int k = 0; k < bundles; k++) {
         int m = Math.min(bundles - 1, k + random.nextInt(3));
-        Trace restored = driver.rerun(vertex, Plan.restore(k, m));
-        assertTrue(restored.restored(), vertex + " restored at " + k + ", crash at " + m);
-        assertSameTrace(expected, restored, vertex + " snapshot " + k + " crash " + m);
+        boolean twice = k + 1 < bundles && random.nextBoolean();
+        Plan plan =
+            twice
+                ? Plan.restoreTwice(k, m, k + 1, Math.min(bundles - 1, k + 1 + random.nextInt(3)))
+                : Plan.restore(k, m);
+        String what = vertex + " snapshot " + k + " crash " + m + (twice ? " and again" : "");
+        Trace restored = driver.rerun(vertex, plan);
+        assertTrue(restored.restored(), what);
+        assertSameTrace(expected, restored, what);
       }
     }
   }

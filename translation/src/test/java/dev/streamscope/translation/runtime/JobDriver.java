@@ -34,26 +34,38 @@ final class JobDriver {
   private static final long CLOCK_START_MILLIS = 1_000_000;
   private static final int STEPS_MAX = 1_000_000;
 
-  /** When one vertex snapshots and restores. */
+  /**
+   * When one vertex snapshots and restores: after every bundle (discarded), or in rounds, round
+   * i taking a snapshot after bundle {@code snapshotAfter[i]} and crashing after bundle {@code
+   * crashAfter[i]} (bundles counted as in a plain run).
+   */
   record Plan(
       boolean snapshotAfterEveryBundle,
-      int snapshotAfterBundle,
-      int crashAfterBundle,
+      int[] snapshotAfter,
+      int[] crashAfter,
       boolean restoreOperatorState) {
     static Plan plain() {
-      return new Plan(false, -1, -1, false);
+      return new Plan(false, new int[0], new int[0], false);
     }
 
     static Plan snapshotEverywhere() {
-      return new Plan(true, -1, -1, false);
+      return new Plan(true, new int[0], new int[0], false);
     }
 
     /** Snapshot after bundle {@code k} (0: right after open), crash after bundle {@code m}. */
     static Plan restore(int k, int m) {
-      if (k < 0 || m < k) {
-        throw new IllegalArgumentException("need 0 <= k <= m, got k=" + k + ", m=" + m);
+      return rounds(true, k, m);
+    }
+
+    /**
+     * Two rounds: the operator restored in the first is snapshotted (with what it has not
+     * touched since its own restore) and restored again.
+     */
+    static Plan restoreTwice(int k1, int m1, int k2, int m2) {
+      if (k2 <= k1) {
+        throw new IllegalArgumentException("the second snapshot must come after the first");
       }
-      return new Plan(false, k, m, true);
+      return rounds(true, k1, m1, k2, m2);
     }
 
     /**
@@ -61,7 +73,26 @@ final class JobDriver {
      * a restore without operator state would do (tests check it differs, so the state mattered).
      */
     static Plan forgetAt(int k) {
-      return new Plan(false, k, k, false);
+      return rounds(false, k, k);
+    }
+
+    private static Plan rounds(boolean restoreOperatorState, int... snapshotThenCrash) {
+      int rounds = snapshotThenCrash.length / 2;
+      int[] snapshots = new int[rounds];
+      int[] crashes = new int[rounds];
+      for (int i = 0; i < rounds; i++) {
+        snapshots[i] = snapshotThenCrash[2 * i];
+        crashes[i] = snapshotThenCrash[2 * i + 1];
+        if (snapshots[i] < 0 || crashes[i] < snapshots[i]) {
+          throw new IllegalArgumentException(
+              "need 0 <= snapshot <= crash, got " + snapshots[i] + ", " + crashes[i]);
+        }
+      }
+      return new Plan(false, snapshots, crashes, restoreOperatorState);
+    }
+
+    int rounds() {
+      return snapshotAfter.length;
     }
   }
 
@@ -69,6 +100,7 @@ final class JobDriver {
    * What one vertex wrote: per output, its stream events (data with key hash and bytes,
    * punctuation, end); and per bundle its output watermarks and next processing-time timer.
    */
+  /** {@code restored}: every restore the plan asked for happened (the run went that far). */
   record Trace(List<List<String>> outputs, List<String> bundles, boolean restored) {
     /** The same output and schedule (whether restored or not). */
     boolean sameAs(Trace other) {
@@ -173,7 +205,8 @@ final class JobDriver {
     int bundles;
     int turn;
     boolean finished;
-    boolean restored;
+    /** Rounds of the plan done (snapshot taken and restored from). */
+    int round;
     byte[] snapshot;
     HostState saved;
 
@@ -235,12 +268,7 @@ final class JobDriver {
     Trace run() throws Exception {
       operator = stage.operatorFactory().apply(partition);
       operator.open(this);
-      if (plan.snapshotAfterBundle() == 0) {
-        takeSnapshot();
-        if (plan.crashAfterBundle() == 0) {
-          crashAndRestore();
-        }
-      }
+      snapshotOrCrash();
       for (int steps = 0; !finished; steps++) {
         if (steps > STEPS_MAX) {
           throw new AssertionError(vertexId() + " did not finish in " + STEPS_MAX + " steps");
@@ -257,18 +285,13 @@ final class JobDriver {
         } finally {
           operator.endTurn();
         }
-        if (!restored && !finished && bundles == plan.snapshotAfterBundle()) {
-          takeSnapshot();
-        }
-        if (!restored && !finished && bundles == plan.crashAfterBundle()) {
-          crashAndRestore();
-        }
+        snapshotOrCrash();
       }
       List<List<String>> rendered = new ArrayList<>();
       for (List<Event> output : outputs) {
         rendered.add(output.stream().map(Event::toString).toList());
       }
-      return new Trace(rendered, List.copyOf(log), restored);
+      return new Trace(rendered, List.copyOf(log), round == plan.rounds() && round > 0);
     }
 
     private String vertexId() {
@@ -365,6 +388,22 @@ final class JobDriver {
       finished = true;
     }
 
+    /** The plan's current round: a snapshot at its bundle, then a crash at its bundle. */
+    private void snapshotOrCrash() throws Exception {
+      if (finished || round == plan.rounds()) {
+        return;
+      }
+      if (bundles == plan.snapshotAfter()[round] && saved == null) {
+        takeSnapshot();
+      }
+      if (bundles == plan.crashAfter()[round] && saved != null) {
+        crashAndRestore();
+        saved = null;
+        round++;
+        snapshotOrCrash(); // The next round may snapshot right away.
+      }
+    }
+
     private void takeSnapshot() throws Exception {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       operator.beginTurn();
@@ -391,7 +430,6 @@ final class JobDriver {
           operator.endTurn();
         }
       }
-      restored = true;
     }
 
     private HostState save() {
