@@ -12,6 +12,7 @@ import dev.streamscope.rstream.segment.FlushMode;
 import dev.streamscope.vertex.Job;
 import dev.streamscope.vertex.RecoveryStrategy;
 import dev.streamscope.vertex.graph.JobGraph;
+import dev.streamscope.vertex.graph.StageSpec;
 import dev.streamscope.vertex.snapshot.FileSystemSnapshotStore;
 import dev.streamscope.vertex.snapshot.InMemorySnapshotStore;
 import dev.streamscope.vertex.snapshot.SnapshotStore;
@@ -20,7 +21,15 @@ import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -47,9 +56,11 @@ final class JobStreams implements RStreamStore {
   /** Snapshot versions kept per vertex (the newest stable one is always among them). */
   private static final int SNAPSHOT_VERSIONS_KEPT = 3;
 
-  private final RStreamStore memory;
-  private final HadoopRStreamStore persisted;
+  private final Function<String, PersistenceStrategy> persistenceOfStage;
+  private final InMemoryRStreamStore memory = new InMemoryRStreamStore(true);
+  private final Map<PersistenceStrategy, HadoopRStreamStore> persisted;
   private final FileSystem fs;
+  private final Path jobDir;
   private final VertxStreamIo io;
   private final boolean keep;
   private final SnapshotStore snapshots;
@@ -57,43 +68,51 @@ final class JobStreams implements RStreamStore {
   private volatile Job job;
 
   private JobStreams(
-      RStreamStore memory,
-      HadoopRStreamStore persisted,
+      Function<String, PersistenceStrategy> persistenceOfStage,
+      Map<PersistenceStrategy, HadoopRStreamStore> persisted,
       FileSystem fs,
+      Path jobDir,
       VertxStreamIo io,
       boolean keep,
       SnapshotStore snapshots) {
-    this.snapshots = snapshots;
-    this.memory = memory;
+    this.persistenceOfStage = persistenceOfStage;
     this.persisted = persisted;
     this.fs = fs;
+    this.jobDir = jobDir;
     this.io = io;
     this.keep = keep;
+    this.snapshots = snapshots;
   }
 
   /**
-   * The store the options ask for. Released events stay readable (in memory, or in segments not
-   * deleted on release): a restarted vertex reads its inputs again from its snapshot's positions,
-   * or from the start under recompute; each vertex garbage-collects its inputs below its newest
-   * stable snapshot itself.
+   * The stores the options ask for: each stage's output streams are persisted as its recovery
+   * strategy implies ({@link #persistenceOf}). Released events stay readable (in memory, or in
+   * segments not deleted on release): a restarted vertex reads its inputs again from its
+   * snapshot's positions, or from the start under recompute; each vertex garbage-collects its
+   * inputs below its newest stable snapshot itself.
    *
    * <p>If {@code --jobId} names a job whose directory exists under {@code --rstreamRoot} (its
    * process died), the job resumes: its streams are recovered from their segments and its
    * vertices restore their snapshots.
    */
-  static JobStreams create(StreamScopePipelineOptions options, Vertx vertx, JobGraph graph) {
-    PersistenceStrategy strategy = persistenceOf(options);
-    if (strategy == PersistenceStrategy.MEMORY_ONLY) {
-      return new JobStreams(
-          new InMemoryRStreamStore(true), null, null, null, false, new InMemorySnapshotStore(SNAPSHOT_VERSIONS_KEPT));
+  static JobStreams create(
+      StreamScopePipelineOptions options,
+      Vertx vertx,
+      JobGraph graph,
+      Function<String, RecoveryStrategy> strategyOfStage) {
+    PersistenceStrategy configured = PersistenceStrategy.parse(options.getRstreamPersistence());
+    Function<String, PersistenceStrategy> persistenceOfStage =
+        stage -> persistenceOf(strategyOfStage.apply(stage), configured);
+    Set<PersistenceStrategy> needed = EnumSet.noneOf(PersistenceStrategy.class);
+    for (StageSpec stage : graph.stages()) {
+      needed.add(persistenceOfStage.apply(stage.id()));
     }
-    RStreamOptions streamOptions =
-        RStreamOptions.defaults()
-            .withStrategy(strategy)
-            .withFlushMode(FlushMode.parse(options.getRstreamFlushMode()))
-            .withBatch(RStreamOptions.defaults().batchBytesMax(), options.getRstreamFlushIntervalMs())
-            .withMemoryBytesMax(options.getRstreamMemoryBytesMax())
-            .withGcOnRelease(false);
+    needed.remove(PersistenceStrategy.MEMORY_ONLY);
+    if (needed.isEmpty()) {
+      return new JobStreams(
+          persistenceOfStage, Map.of(), null, null, null, false,
+          new InMemorySnapshotStore(SNAPSHOT_VERSIONS_KEPT));
+    }
     URI root = URI.create(options.getRstreamRoot());
     String jobId = options.getJobId().isEmpty() ? UUID.randomUUID().toString() : options.getJobId();
     FileSystem fs;
@@ -109,37 +128,59 @@ final class JobStreams implements RStreamStore {
     VertxStreamIo io =
         new VertxStreamIo(
             vertx, "streamscope-rstream-io", Math.max(2, Runtime.getRuntime().availableProcessors()));
-    HadoopRStreamStore persisted =
-        new HadoopRStreamStore(fs, jobDir, streamOptions, io, RegenerationHook.NONE);
+    Map<PersistenceStrategy, HadoopRStreamStore> persisted = new EnumMap<>(PersistenceStrategy.class);
+    for (PersistenceStrategy strategy : needed) {
+      RStreamOptions streamOptions =
+          RStreamOptions.defaults()
+              .withStrategy(strategy)
+              .withFlushMode(FlushMode.parse(options.getRstreamFlushMode()))
+              .withBatch(RStreamOptions.defaults().batchBytesMax(), options.getRstreamFlushIntervalMs())
+              .withMemoryBytesMax(options.getRstreamMemoryBytesMax())
+              .withGcOnRelease(false);
+      persisted.put(strategy, new HadoopRStreamStore(fs, jobDir, streamOptions, io, RegenerationHook.NONE));
+    }
     if (resume) {
       LOG.info("Job {} exists in {}: resuming it from its rStreams and snapshots", jobId, jobDir);
       try {
-        persisted.recoverExisting(graph.streamProducers()).toCompletableFuture().join();
+        for (Map.Entry<PersistenceStrategy, HadoopRStreamStore> store : persisted.entrySet()) {
+          Map<String, String> producers = new LinkedHashMap<>();
+          graph.streamProducers().forEach((stream, producer) -> {
+            if (persistenceOfStage.apply(stageOf(producer)) == store.getKey()) {
+              producers.put(stream, producer);
+            }
+          });
+          store.getValue().recoverExisting(producers).toCompletableFuture().join();
+        }
       } catch (java.util.concurrent.CompletionException e) {
         throw new IllegalStateException(
             "Cannot resume job " + jobId + " from " + jobDir + ": " + e.getCause().getMessage(), e.getCause());
       }
     }
     return new JobStreams(
-        null, persisted, fs, io, options.getKeepRstreams(),
+        persistenceOfStage, persisted, fs, jobDir, io, options.getKeepRstreams(),
         new FileSystemSnapshotStore(fs, new Path(jobDir, SNAPSHOTS_DIR), SNAPSHOT_VERSIONS_KEPT));
   }
 
   /**
-   * How the streams are persisted: the recovery strategy decides where it implies one ({@code
-   * persistent}: synchronously, before events are visible; {@code checkpoint-replay}: not at all,
-   * a restarted vertex replays retained in-memory inputs from its checkpoint), else {@code
+   * How a stage's output streams are persisted: its recovery strategy decides where it implies one
+   * ({@code persistent}: synchronously, before events are visible; {@code checkpoint-replay}: not
+   * at all, a restarted vertex replays retained in-memory inputs from its checkpoint), else {@code
    * --rstreamPersistence} (hybrid by default).
    */
-  static PersistenceStrategy persistenceOf(StreamScopePipelineOptions options) {
-    switch (RecoveryStrategy.parse(options.getRecoveryStrategy())) {
+  static PersistenceStrategy persistenceOf(RecoveryStrategy strategy, PersistenceStrategy configured) {
+    switch (strategy) {
       case PERSISTENT:
         return PersistenceStrategy.SYNCHRONOUS;
       case CHECKPOINT_REPLAY:
         return PersistenceStrategy.MEMORY_ONLY;
       default:
-        return PersistenceStrategy.parse(options.getRstreamPersistence());
+        return configured;
     }
+  }
+
+  /** The stage of a vertex id {@code stage#partition}. */
+  private static String stageOf(String vertexId) {
+    return vertexId.substring(0, vertexId.lastIndexOf('#'));
   }
 
   /** Where the vertices' snapshots are kept: in the job's directory, or in memory. */
@@ -152,14 +193,15 @@ final class JobStreams implements RStreamStore {
     this.job = job;
   }
 
-  /** Where the job's rStreams are persisted, or null for memory-only streams. */
+  /** Where the job's rStreams are persisted, or null if they are all in memory. */
   Path jobDir() {
-    return persisted == null ? null : persisted.jobDir();
+    return jobDir;
   }
 
   @Override
   public RStream open(String streamId, String producer) {
-    return persisted != null ? persisted.open(streamId, producer) : memory.open(streamId, producer);
+    HadoopRStreamStore store = persisted.get(persistenceOfStage.apply(stageOf(producer)));
+    return store != null ? store.open(streamId, producer) : memory.open(streamId, producer);
   }
 
   @Override
@@ -167,29 +209,31 @@ final class JobStreams implements RStreamStore {
     if (!closing.compareAndSet(false, true)) {
       return CompletableFuture.completedFuture(null);
     }
-    if (persisted == null) {
-      memory.close();
+    memory.close();
+    if (persisted.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
     boolean failed = job == null || job.completion().isCompletedExceptionally() && !job.completion().isCancelled();
-    return persisted
-        .closeAsync()
+    List<CompletableFuture<Void>> closes = new ArrayList<>();
+    for (HadoopRStreamStore store : persisted.values()) {
+      closes.add(store.closeAsync().toCompletableFuture());
+    }
+    return CompletableFuture.allOf(closes.toArray(new CompletableFuture[0]))
         .thenCompose(
             ignored -> {
               if (failed || keep) {
                 if (failed) {
-                  LOG.warn(
-                      "The job failed; its rStreams are kept in {} (streamscope inspect {})",
-                      persisted.jobDir(), persisted.jobDir());
+                  LOG.warn("The job failed; its rStreams are kept in {} (streamscope inspect {})", jobDir, jobDir);
                 }
                 return CompletableFuture.completedFuture(null);
               }
-              return persisted.deleteAsync();
+              // Every store shares the job directory: deleting it once deletes them all.
+              return persisted.values().iterator().next().deleteAsync();
             })
         .handle(
             (ignored, error) -> {
               if (error != null) {
-                LOG.warn("Closing the rStreams in {} failed: {}", persisted.jobDir(), error.toString());
+                LOG.warn("Closing the rStreams in {} failed: {}", jobDir, error.toString());
               }
               return null;
             })
@@ -206,10 +250,11 @@ final class JobStreams implements RStreamStore {
   /** Called once everything stopped: closes what {@link #closeAsync()} could not. */
   @Override
   public void close() {
-    if (persisted == null) {
-      memory.close();
-    } else if (closing.compareAndSet(false, true)) {
-      persisted.close();
+    memory.close();
+    if (closing.compareAndSet(false, true)) {
+      for (HadoopRStreamStore store : persisted.values()) {
+        store.close();
+      }
     }
   }
 }

@@ -94,6 +94,15 @@ public interface StreamScopePipelineOptions
   void setRecoveryStrategy(String recoveryStrategy);
 
   @Description(
+      "Recovery strategies of single Beam steps, overriding --recoveryStrategy: a comma list of"
+          + " step=strategy, e.g. CountWords=recompute,WriteCounts=persistent. A step name covers"
+          + " the steps inside it; steps fused together take the most protective strategy named.")
+  @Default.String("")
+  String getRecoveryStrategies();
+
+  void setRecoveryStrategies(String recoveryStrategies);
+
+  @Description(
       "Restarts allowed per vertex instance before its failure fails the job; 0 fails the job on"
           + " the first vertex failure.")
   @Default.Integer(3)

@@ -72,6 +72,7 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
       throw new IllegalArgumentException("Invalid option --recoveryStrategy: " + e.getMessage(), e);
     }
     requireAtLeastZero("injectVertexFailures", options.getInjectVertexFailures());
+    RecoveryStrategies.parse(options.getRecoveryStrategies());
     try {
       PersistenceStrategy.parse(options.getRstreamPersistence());
     } catch (IllegalArgumentException e) {
@@ -110,10 +111,14 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
             new VertxOptions()
                 .setWorkerPoolSize(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()))
                 .setBlockedThreadCheckInterval(60_000));
-    RecoveryStrategy strategy = RecoveryStrategy.parse(options.getRecoveryStrategy());
+    RecoveryStrategies strategies =
+        RecoveryStrategies.of(
+            RecoveryStrategy.parse(options.getRecoveryStrategy()),
+            RecoveryStrategies.parse(options.getRecoveryStrategies()),
+            translated.stepsByStage());
     JobStreams streams;
     try {
-      streams = JobStreams.create(options, vertx, translated.graph());
+      streams = JobStreams.create(options, vertx, translated.graph(), strategies::ofStage);
     } catch (RuntimeException e) {
       vertx.close();
       throw e;
@@ -124,7 +129,7 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
             options.getMaxVertexRestarts() + options.getInjectVertexFailures(),
             streams.snapshots(),
             options.getCheckpointIntervalMs(),
-            stage -> strategy);
+            strategies::ofStage);
     FailureInjector injector =
         new FailureInjector(
             translated.graph(), options.getInjectVertexFailures(), options.getFailureInjectionSeed());

@@ -173,6 +173,15 @@ public final class StageGraphBuilder {
     return new JobMetrics(translationMetrics);
   }
 
+  /** The Beam steps fused into each stage, by stage id, in stage order. */
+  java.util.Map<String, List<String>> stepsByStage() {
+    java.util.Map<String, List<String>> steps = new java.util.LinkedHashMap<>();
+    for (Stage stage : stages) {
+      steps.put(stage.plan.id(), stage.plan.steps().stream().map(StagePlan.StepPlan::name).toList());
+    }
+    return steps;
+  }
+
   /** The job graph; every operator instance it creates reports into {@code metrics}. */
   JobGraph build(PipelineOptions options, JobMetrics metrics) {
     JobGraph graph = new JobGraph();

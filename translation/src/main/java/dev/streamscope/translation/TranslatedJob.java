@@ -3,8 +3,12 @@ package dev.streamscope.translation;
 import dev.streamscope.vertex.graph.JobGraph;
 import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
 
-/** A pipeline as StreamScope runs it: the job graph, and the metrics its vertices fill. */
-public record TranslatedJob(JobGraph graph, JobMetrics metrics) {
+/**
+ * A pipeline as StreamScope runs it: the job graph, the metrics its vertices fill, and the Beam
+ * steps (full transform names) fused into each stage, by stage id.
+ */
+public record TranslatedJob(
+    JobGraph graph, JobMetrics metrics, java.util.Map<String, java.util.List<String>> stepsByStage) {
   /** Attempted metrics: all work, including work redone after failures. */
   public MetricsContainerStepMap attemptedMetrics() {
     return metrics.attempted();

@@ -40,6 +40,11 @@ public final class StagePlan {
       this.ports = List.copyOf(ports);
       this.outputCount = outputCount;
     }
+
+    /** The Beam step (full transform name) this runs. */
+    public String name() {
+      return name;
+    }
   }
 
   /** An input of the stage: decoded with {@code coder}. */
