@@ -107,6 +107,6 @@ public final class PipelineTranslator {
           }
         });
     JobMetrics metrics = stages.jobMetrics();
-    return new TranslatedJob(stages.build(pipeline.getOptions(), metrics), metrics);
+    return new TranslatedJob(stages.build(pipeline.getOptions(), metrics), metrics, stages.payloads());
   }
 }

@@ -1,10 +1,14 @@
 package dev.streamscope.translation;
 
+import dev.streamscope.translation.runtime.StreamPayloads;
 import dev.streamscope.vertex.graph.JobGraph;
 import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
 
-/** A pipeline as StreamScope runs it: the job graph, and the metrics its vertices fill. */
-public record TranslatedJob(JobGraph graph, JobMetrics metrics) {
+/**
+ * A pipeline as StreamScope runs it: the job graph, the metrics its vertices fill, and how its
+ * rStreams' payloads are encoded.
+ */
+public record TranslatedJob(JobGraph graph, JobMetrics metrics, StreamPayloads payloads) {
   /** Attempted metrics: all work, including work redone after failures. */
   public MetricsContainerStepMap attemptedMetrics() {
     return metrics.attempted();
