@@ -9,6 +9,7 @@ import dev.streamscope.rstream.persist.RStreamFileSystems;
 import dev.streamscope.rstream.persist.RStreamOptions;
 import dev.streamscope.rstream.persist.RegenerationHook;
 import dev.streamscope.rstream.segment.FlushMode;
+import dev.streamscope.rstream.segment.PayloadFormat;
 import dev.streamscope.vertex.Job;
 import dev.streamscope.vertex.RecoveryStrategy;
 import dev.streamscope.vertex.graph.JobGraph;
@@ -186,6 +187,13 @@ final class JobStreams implements RStreamStore {
   /** Where the vertices' snapshots are kept: in the job's directory, or in memory. */
   SnapshotStore snapshots() {
     return snapshots;
+  }
+
+  /** How each stream's payloads are encoded, stored with persisted streams for inspection. */
+  void describePayloads(Function<String, PayloadFormat> formats) {
+    for (HadoopRStreamStore store : persisted.values()) {
+      store.describePayloads(formats);
+    }
   }
 
   /** The job whose outcome decides whether its directory is kept. */

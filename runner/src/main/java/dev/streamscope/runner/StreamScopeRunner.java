@@ -119,6 +119,7 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
     JobStreams streams;
     try {
       streams = JobStreams.create(options, vertx, translated.graph(), strategies::ofStage);
+      streams.describePayloads(translated.payloads()::formatOf);
     } catch (RuntimeException e) {
       vertx.close();
       throw e;

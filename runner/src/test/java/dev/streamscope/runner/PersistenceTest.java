@@ -96,6 +96,29 @@ class PersistenceTest {
   }
 
   @Test
+  void dumpDecodesTheElementsOfAKeptJobsStreams() throws IOException {
+    Path root = temp.resolve("root");
+    Pipeline p = sumPipeline(List.of("--rstreamRoot=" + root.toUri(), "--jobId=dumped", "--keepRstreams"));
+    assertEquals(PipelineResult.State.DONE, p.run().getState());
+    StringWriter out = new StringWriter();
+    int exit =
+        new StreamScopeCli(new PrintWriter(out), new PrintWriter(new StringWriter()))
+            .execute("inspect", "--dump", root.resolve("dumped").toString());
+    String dump = out.toString();
+    assertEquals(0, exit, dump);
+    long streams = dump.lines().filter(line -> line.startsWith("rStream ")).count();
+    assertTrue(streams > 0, dump);
+    assertEquals(
+        streams,
+        dump.lines().filter(line -> line.startsWith("  payloads decoded (streamscope/beam-windowed-value/v1)")).count(),
+        "every stream's payloads are decoded: " + dump);
+    for (String sum : List.of("KV{0, 1498500}", "KV{1, 1499500}", "KV{2, 1500500}")) {
+      assertTrue(dump.contains(sum), "the sums on their way to PAssert: " + sum);
+    }
+    assertTrue(dump.contains("in [GlobalWindow]  PaneInfo"), "windows and panes are printed");
+  }
+
+  @Test
   void memoryOnlyWritesNothing() throws IOException {
     Path root = temp.resolve("root");
     Pipeline p = sumPipeline(List.of("--rstreamRoot=" + root.toUri(), "--rstreamPersistence=memory-only", "--keepRstreams"));

@@ -107,6 +107,7 @@ public final class PipelineTranslator {
           }
         });
     JobMetrics metrics = stages.jobMetrics();
-    return new TranslatedJob(stages.build(pipeline.getOptions(), metrics), metrics, stages.stepsByStage());
+    return new TranslatedJob(
+        stages.build(pipeline.getOptions(), metrics), metrics, stages.payloads(), stages.stepsByStage());
   }
 }

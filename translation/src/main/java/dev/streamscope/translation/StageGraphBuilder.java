@@ -3,6 +3,7 @@ package dev.streamscope.translation;
 import dev.streamscope.translation.runtime.FusedStageOperator;
 import dev.streamscope.translation.runtime.StagePlan;
 import dev.streamscope.translation.runtime.Step;
+import dev.streamscope.translation.runtime.StreamPayloads;
 import dev.streamscope.vertex.graph.EdgeKind;
 import dev.streamscope.vertex.graph.InputSpec;
 import dev.streamscope.vertex.graph.JobGraph;
@@ -159,6 +160,19 @@ public final class StageGraphBuilder {
           index, new StagePlan.OutputPlan(old.step(), old.stepOutput(), old.coder(), keyCoder));
     }
     return index;
+  }
+
+  /** How the payloads of every stage input's streams are encoded (after every step was added). */
+  StreamPayloads payloads() {
+    StreamPayloads payloads = new StreamPayloads(logicalProcessingTime);
+    for (Stage stage : stages) {
+      for (int i = 0; i < stage.inputs.size(); i++) {
+        InputSpec input = stage.inputs.get(i);
+        payloads.addInput(
+            input.producerStage(), input.producerOutput(), stage.plan.id(), i, stage.plan.inputs().get(i).coder());
+      }
+    }
+    return payloads;
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

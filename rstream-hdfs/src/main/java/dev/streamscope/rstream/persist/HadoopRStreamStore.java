@@ -5,6 +5,7 @@ import dev.streamscope.rstream.RStream;
 import dev.streamscope.rstream.RStreamStore;
 import dev.streamscope.rstream.io.StreamIo;
 import dev.streamscope.rstream.segment.LeaseRecoveryPendingException;
+import dev.streamscope.rstream.segment.PayloadFormat;
 import dev.streamscope.rstream.segment.StreamDirs;
 import dev.streamscope.rstream.segment.StreamInspector;
 import dev.streamscope.rstream.segment.StreamLog;
@@ -15,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -37,6 +39,7 @@ public final class HadoopRStreamStore implements RStreamStore {
   private static final int LEASE_RECOVERY_ATTEMPTS_MAX = 100;
 
   private final ConcurrentHashMap<String, RStream> streams = new ConcurrentHashMap<>();
+  private volatile Function<String, PayloadFormat> payloadFormats = streamId -> null;
 
   public HadoopRStreamStore(
       FileSystem fs, Path jobDir, RStreamOptions options, StreamIo io, RegenerationHook regeneration) {
@@ -60,6 +63,15 @@ public final class HadoopRStreamStore implements RStreamStore {
     return new Path(jobDir, StreamDirs.encode(streamId));
   }
 
+  /**
+   * Says how the payloads of each stream are encoded ({@code formats} returns null for a stream it
+   * does not know): streams opened from now on write their {@link PayloadFormat} next to their
+   * first segment, for {@code streamscope inspect --dump}.
+   */
+  public void describePayloads(Function<String, PayloadFormat> formats) {
+    this.payloadFormats = formats;
+  }
+
   /** A new, empty stream (or the one already open under this id). */
   @Override
   public RStream open(String streamId, String producer) {
@@ -71,7 +83,13 @@ public final class HadoopRStreamStore implements RStreamStore {
       return new InMemoryRStream(streamId, producer);
     }
     StreamLog log =
-        StreamLog.create(fs, streamDir(streamId), streamId, options.flushMode(), options.segmentBytesMax());
+        StreamLog.create(
+            fs,
+            streamDir(streamId),
+            streamId,
+            options.flushMode(),
+            options.segmentBytesMax(),
+            payloadFormats.apply(streamId));
     return new PersistentRStream(streamId, producer, options, io, log, regeneration, 0, 0, false);
   }
 

@@ -69,18 +69,25 @@ public final class StreamLog {
   private final String streamId;
   private final FlushMode flushMode;
   private final long segmentBytesMax;
+  private final PayloadFormat payloadFormat; // null if unknown
   private final List<Segment> segments = new ArrayList<>(); // by number; guarded by this
   private long nextNumber; // guarded by this
   private int indexedAtRecovery;
 
   // The flush chain's own state.
   private SegmentAppender active;
+  private boolean payloadFormatWritten;
   private Segment activeSegment; // guarded by this
   private byte[] buffer = new byte[64 << 10];
   private final CRC32C crc = new CRC32C();
 
   private StreamLog(
-      FileSystem fs, Path dir, String streamId, FlushMode flushMode, long segmentBytesMax) {
+      FileSystem fs,
+      Path dir,
+      String streamId,
+      FlushMode flushMode,
+      long segmentBytesMax,
+      PayloadFormat payloadFormat) {
     if (segmentBytesMax < 1) {
       throw new IllegalArgumentException("segmentBytesMax must be >= 1, was " + segmentBytesMax);
     }
@@ -89,12 +96,27 @@ public final class StreamLog {
     this.streamId = streamId;
     this.flushMode = flushMode;
     this.segmentBytesMax = segmentBytesMax;
+    this.payloadFormat = payloadFormat;
   }
 
   /** The log of a new stream whose directory does not exist yet; does no I/O. */
   public static StreamLog create(
       FileSystem fs, Path dir, String streamId, FlushMode flushMode, long segmentBytesMax) {
-    return new StreamLog(fs, dir, streamId, flushMode, segmentBytesMax);
+    return create(fs, dir, streamId, flushMode, segmentBytesMax, null);
+  }
+
+  /**
+   * The log of a new stream that also writes its {@link PayloadFormat} (if not null) into its
+   * directory, with its first segment; does no I/O.
+   */
+  public static StreamLog create(
+      FileSystem fs,
+      Path dir,
+      String streamId,
+      FlushMode flushMode,
+      long segmentBytesMax,
+      PayloadFormat payloadFormat) {
+    return new StreamLog(fs, dir, streamId, flushMode, segmentBytesMax, payloadFormat);
   }
 
   /**
@@ -111,7 +133,7 @@ public final class StreamLog {
   public static StreamLog recover(
       FileSystem fs, Path dir, String streamId, FlushMode flushMode, long segmentBytesMax)
       throws IOException {
-    StreamLog log = new StreamLog(fs, dir, streamId, flushMode, segmentBytesMax);
+    StreamLog log = new StreamLog(fs, dir, streamId, flushMode, segmentBytesMax, null);
     FileStatus[] files;
     try {
       files = fs.listStatus(dir);
@@ -357,6 +379,15 @@ public final class StreamLog {
   }
 
   private void openSegment(long firstSeq) throws IOException {
+    if (payloadFormat != null && !payloadFormatWritten) {
+      payloadFormatWritten = true;
+      try {
+        payloadFormat.write(fs, dir);
+      } catch (IOException | RuntimeException e) {
+        // Only tools read it; the stream goes on without.
+        LOG.info("rStream {}: could not write its payload format: {}", streamId, e.toString());
+      }
+    }
     long number;
     synchronized (this) {
       number = nextNumber++;

@@ -14,6 +14,21 @@
  * once the current one reaches its size limit, after a write error, or after a restart. Segment
  * files are never rewritten; a torn tail is truncated at recovery where the file system allows.
  *
+ * <p>Next to its segments a stream directory holds their index sidecars ({@code .ridx}, see
+ * "Index") and, if the stream's opener said how its payloads are encoded, the file {@code
+ * payload-format} ({@link PayloadFormat}), written with the first segment and read only by tools:
+ *
+ * <pre>
+ * payload-format:
+ *   0  u32  magic 0x52464d54 ("RFMT")
+ *   4  u16  format version (1)
+ *   6  u16  length E of the encoding name
+ *   8  E    encoding name, UTF-8 (the runner's: see its StreamPayloads)
+ *   8+E u32 length D of the parameters
+ *  12+E D   parameters (the runner's: a Java-serialized Beam coder)
+ *  12+E+D u32 CRC32C of bytes [0, 12+E+D)
+ * </pre>
+ *
  * <h2>Segment file</h2>
  *
  * All integers are big-endian ({@link java.io.DataOutputStream} order). A header, then records:

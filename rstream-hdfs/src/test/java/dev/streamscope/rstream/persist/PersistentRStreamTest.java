@@ -14,6 +14,7 @@ import dev.streamscope.rstream.InMemoryRStream;
 import dev.streamscope.rstream.RStream;
 import dev.streamscope.rstream.StreamEvent;
 import dev.streamscope.rstream.segment.CorruptSegmentException;
+import dev.streamscope.rstream.segment.PayloadFormat;
 import dev.streamscope.rstream.segment.SegmentFormat;
 import dev.streamscope.rstream.segment.SegmentIndexFile;
 import dev.streamscope.rstream.segment.SegmentScanner;
@@ -665,6 +666,22 @@ class PersistentRStreamTest {
     io.runAll(); // no time passes: the retry timer does not fire
     assertTrue(closed.toCompletableFuture().isDone());
     assertEquals(10, stream.durableSeq(), "the last attempt, made at once, succeeded");
+  }
+
+  @Test
+  void aStreamWritesThePayloadFormatItsStoreWasToldAbout() throws Exception {
+    HadoopRStreamStore store = store(options().withBatch(1, 10));
+    PayloadFormat format = new PayloadFormat("test/v1", new byte[] {1, 2, 3});
+    store.describePayloads(id -> id.equals(ID) ? format : null);
+    RStream known = store.open(ID, PRODUCER);
+    RStream unknown = store.open("other", PRODUCER);
+    writeRange(known, 0, 5);
+    known.publish();
+    writeRange(unknown, 0, 5);
+    unknown.publish();
+    io.runAll();
+    assertEquals(format, PayloadFormat.read(fs, store.streamDir(ID)));
+    assertNull(PayloadFormat.read(fs, store.streamDir("other")));
   }
 
   @Test

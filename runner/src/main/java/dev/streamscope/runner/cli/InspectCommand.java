@@ -2,11 +2,13 @@ package dev.streamscope.runner.cli;
 
 import dev.streamscope.rstream.persist.RStreamFileSystems;
 import dev.streamscope.rstream.segment.CorruptSegmentException;
+import dev.streamscope.rstream.segment.PayloadFormat;
 import dev.streamscope.rstream.segment.SegmentFormat;
 import dev.streamscope.rstream.segment.SegmentReader;
 import dev.streamscope.rstream.segment.SegmentScan;
 import dev.streamscope.rstream.segment.SegmentScanner;
 import dev.streamscope.rstream.segment.StreamInspector;
+import dev.streamscope.translation.runtime.StreamPayloads;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -26,8 +28,10 @@ import picocli.CommandLine.Spec;
 /**
  * {@code streamscope inspect <rstream root, job, stream directory or segment> [--dump]}: lists
  * the persisted rStreams below the path, their segments, seq ranges and durable seq, verifying
- * every checksum; {@code --dump} also prints every record. Read-only: nothing is truncated or
- * repaired.
+ * every checksum; {@code --dump} also prints every record, its data decoded (value, timestamp,
+ * windows, pane) when the stream directory holds the {@link PayloadFormat} the runner writes
+ * (and its coder's classes are on the class path), else in hex. Read-only: nothing is truncated
+ * or repaired.
  */
 @Command(
     name = "inspect",
@@ -47,7 +51,11 @@ final class InspectCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "PATH", description = "What to inspect.")
   private String target;
 
-  @Option(names = "--dump", description = "Also print every record: seq, kind, offset, payload in hex.")
+  @Option(
+      names = "--dump",
+      description =
+          "Also print every record: seq, kind, offset, and its element decoded with the stream's"
+              + " coder (value, timestamp, windows, pane) if the runner recorded it, else in hex.")
   private boolean dump;
 
   @Override
@@ -70,12 +78,16 @@ final class InspectCommand implements Callable<Integer> {
     }
   }
 
-  /** A URI as given, or a local path made absolute. */
+  /** A URI as given, or a local path made absolute; without a trailing '/' (it names the stream). */
   private static URI toUri(String target) {
-    if (target.matches("[A-Za-z][A-Za-z0-9+.-]*:.*") && !target.matches("[A-Za-z]:\\\\.*")) {
-      return URI.create(target);
-    }
-    return Paths.get(target).toAbsolutePath().normalize().toUri();
+    URI uri =
+        target.matches("[A-Za-z][A-Za-z0-9+.-]*:.*") && !target.matches("[A-Za-z]:\\\\.*")
+            ? URI.create(target)
+            : Paths.get(target).toAbsolutePath().normalize().toUri();
+    String text = uri.toString();
+    return uri.getPath() != null && uri.getPath().length() > 1 && text.endsWith("/")
+        ? URI.create(text.substring(0, text.length() - 1))
+        : uri;
   }
 
   private boolean inspectTree(FileSystem fs, Path root, PrintWriter out) throws IOException {
@@ -89,10 +101,11 @@ final class InspectCommand implements Callable<Integer> {
     int problems = 0;
     for (StreamInspector.StreamReport report : reports) {
       out.printf("rStream %s%n  directory %s%n", report.streamId(), report.dir());
+      StreamPayloads.Decoder decoder = dump ? decoderFor(fs, report.dir(), out) : null;
       for (StreamInspector.SegmentReport segment : report.segments()) {
         out.println("  " + describe(segment));
         if (dump && !segment.corrupt()) {
-          dumpRecords(fs, segment.path(), out);
+          dumpRecords(fs, segment.path(), decoder, out);
         }
       }
       out.printf(
@@ -122,7 +135,7 @@ final class InspectCommand implements Callable<Integer> {
         out.printf("  rStream %s, segment number %d%n", scan.header().streamId(), scan.number());
       }
       if (dump) {
-        dumpRecords(fs, path, out);
+        dumpRecords(fs, path, decoderFor(fs, path.getParent(), out), out);
       }
       return true;
     } catch (CorruptSegmentException e) {
@@ -149,7 +162,28 @@ final class InspectCommand implements Callable<Integer> {
         name, scan.firstSeq(), scan.endSeq(), scan.recordCount(), scan.validLength(), torn);
   }
 
-  private static void dumpRecords(FileSystem fs, Path path, PrintWriter out) throws IOException {
+  /**
+   * Decodes the payloads of the stream in {@code dir} if it has a payload format this build reads;
+   * else null (hex), saying why.
+   */
+  private static StreamPayloads.Decoder decoderFor(FileSystem fs, Path dir, PrintWriter out) {
+    try {
+      PayloadFormat format = PayloadFormat.read(fs, dir);
+      if (format == null) {
+        out.println("  payloads in hex: the stream has no " + PayloadFormat.FILE_NAME + " file");
+        return null;
+      }
+      StreamPayloads.Decoder decoder = StreamPayloads.decoder(format);
+      out.println("  payloads decoded (" + format.encoding() + ")");
+      return decoder;
+    } catch (IOException | IllegalArgumentException e) {
+      out.println("  payloads in hex: " + e.getMessage());
+      return null;
+    }
+  }
+
+  private static void dumpRecords(
+      FileSystem fs, Path path, StreamPayloads.Decoder decoder, PrintWriter out) throws IOException {
     try (SegmentReader reader = SegmentReader.open(fs, path)) {
       while (reader.next()) {
         out.print(
@@ -157,7 +191,7 @@ final class InspectCommand implements Callable<Integer> {
                 "    seq %d  %s  @%d  %d bytes", reader.seq(), reader.kind(), reader.recordOffset(), reader.payloadLength()));
         switch (reader.kind()) {
           case DATA:
-            out.println("  " + hex(reader.payloadBuffer(), reader.payloadLength()));
+            out.println("  " + data(reader, decoder));
             break;
           case WATERMARK:
             long millis = reader.event().watermarkMillis();
@@ -168,6 +202,19 @@ final class InspectCommand implements Callable<Integer> {
             break;
         }
       }
+    }
+  }
+
+  /** The element decoded, or its bytes in hex (with the reason if decoding failed). */
+  private static String data(SegmentReader reader, StreamPayloads.Decoder decoder) {
+    String hex = hex(reader.payloadBuffer(), reader.payloadLength());
+    if (decoder == null) {
+      return hex;
+    }
+    try {
+      return decoder.describe(reader.event().payload());
+    } catch (Exception e) {
+      return hex + "  (undecodable: " + e + ")";
     }
   }
 

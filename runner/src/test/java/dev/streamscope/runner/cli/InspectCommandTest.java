@@ -9,6 +9,7 @@ import dev.streamscope.rstream.segment.FlushMode;
 import dev.streamscope.rstream.segment.SegmentFormat;
 import dev.streamscope.rstream.segment.StreamDirs;
 import dev.streamscope.rstream.segment.StreamLog;
+import dev.streamscope.translation.runtime.StreamPayloads;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.RandomAccessFile;
@@ -16,7 +17,14 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.util.CoderUtils;
+import org.apache.beam.sdk.values.WindowedValue;
+import org.apache.beam.sdk.values.WindowedValues;
 import org.apache.hadoop.fs.FileSystem;
+import org.joda.time.Instant;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,6 +90,45 @@ class InspectCommandTest {
     assertTrue(run.out().contains("77 6f 72 64 30"), run.out());
     assertTrue(run.out().contains("seq 9  WATERMARK"), run.out());
     assertTrue(run.out().contains("watermark 9000 (1970-01-01T00:00:09Z)"), run.out());
+  }
+
+  @Test
+  void dumpDecodesElementsWithTheStreamsPayloadFormat() throws Exception {
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    Coder<WindowedValue<?>> coder =
+        (Coder) WindowedValues.getFullCoder(StringUtf8Coder.of(), GlobalWindow.Coder.INSTANCE);
+    StreamPayloads payloads = new StreamPayloads(false);
+    payloads.addInput("Words", 0, "Count", 0, coder);
+    String stream = "Words/out0/p0->Count/in0/p0";
+    FileSystem fs = RStreamFileSystems.forUri(temp.toUri());
+    org.apache.hadoop.fs.Path dir =
+        new org.apache.hadoop.fs.Path(job.toUri().toString(), StreamDirs.encode(stream));
+    StreamLog log = StreamLog.create(fs, dir, stream, FlushMode.HFLUSH, 1 << 20, payloads.formatOf(stream));
+    byte[] word = CoderUtils.encodeToByteArray(coder, WindowedValues.timestampedValueInGlobalWindow("hello", new Instant(5)));
+    StreamEvent[] events = {
+      StreamEvent.data(0, word), StreamEvent.data(1, new byte[] {(byte) 0xff}), StreamEvent.watermark(2, 9)
+    };
+    log.append(seq -> events[(int) seq], 0, 3, Long.MAX_VALUE);
+    log.closeActive();
+
+    Run run = run("inspect", "--dump", job.resolve(StreamDirs.encode(stream)).toString());
+    assertEquals(0, run.exitCode(), run.err() + run.out());
+    assertTrue(run.out().contains("rStream " + stream + "\n"), "a stream directory names its stream: " + run.out());
+    assertTrue(run.out().contains("payloads decoded (" + StreamPayloads.ENCODED + ")"), run.out());
+    assertTrue(run.out().contains("seq 0  DATA  @"), run.out());
+    assertTrue(run.out().contains("hello  @ " + new Instant(5) + "  in [GlobalWindow]  PaneInfo.NO_FIRING"), run.out());
+    assertTrue(run.out().contains("  ff  (undecodable: "), "a payload the coder rejects is shown in hex: " + run.out());
+    assertTrue(run.out().contains("seq 2  WATERMARK"), run.out());
+
+    Run single = run("inspect", "--dump", job.resolve(StreamDirs.encode(stream)).resolve(SegmentFormat.fileName(0)).toString());
+    assertTrue(single.out().contains("hello  @ "), "a single segment is decoded with its directory's format: " + single.out());
+  }
+
+  @Test
+  void dumpSaysWhyItPrintsHex() {
+    Run run = run("inspect", "--dump", job.toString());
+    assertEquals(0, run.exitCode(), run.err() + run.out());
+    assertTrue(run.out().contains("payloads in hex: the stream has no payload-format file"), run.out());
   }
 
   @Test
