@@ -183,7 +183,8 @@ public final class Job {
       if (slot.instance != vertex || completion.isDone()) {
         return; // A replaced instance, or the job already ended.
       }
-      restart = slot.restarts < recovery.restartsMax();
+      // A replay that differs would differ again: a determinism violation is not retried.
+      restart = slot.restarts < recovery.restartsMax() && !isDeterminismViolation(error);
       if (restart) {
         slot.restarts++;
         restartsTotal.incrementAndGet();
@@ -198,6 +199,15 @@ public final class Job {
     if (!restart && completion.completeExceptionally(new VertexFailedException(vertex.vertexId(), error))) {
       cancelVertices();
     }
+  }
+
+  private static boolean isDeterminismViolation(Throwable error) {
+    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+      if (cause instanceof dev.streamscope.rstream.DeterminismViolationException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

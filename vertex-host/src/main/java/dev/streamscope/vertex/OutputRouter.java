@@ -249,6 +249,14 @@ final class OutputRouter {
     return false;
   }
 
+  /** Tells {@code listener} of a rewrite found to differ after the fact (checked off-thread). */
+  void onDeterminismViolation(
+      java.util.function.Consumer<dev.streamscope.rstream.DeterminismViolationException> listener) {
+    for (RStream stream : allStreams) {
+      stream.onDeterminismViolation(listener);
+    }
+  }
+
   /** Wakes the vertex when a reader released bytes or a persistence backlog drained. */
   void onReleased(Runnable listener) {
     for (RStream stream : allStreams) {

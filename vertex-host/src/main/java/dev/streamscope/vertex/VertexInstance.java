@@ -166,6 +166,8 @@ final class VertexInstance implements OperatorContext {
       }
       inputs.onPublished(this::wakeUp);
       outputs.onReleased(this::wakeUp);
+      // A rewrite checked against persisted segments may differ after its publish returned.
+      outputs.onDeterminismViolation(violation -> executor.execute(() -> failWith(violation)));
       runTurn();
     } catch (Throwable t) {
       fail(t);
@@ -492,6 +494,12 @@ final class VertexInstance implements OperatorContext {
     unstableSnapshotWritten = true;
     writtenVersion = snapshot.version();
     onSnapshotTimer(); // Settle it now if its outputs are already durable.
+  }
+
+  private synchronized void failWith(Throwable cause) {
+    if (!killed) {
+      fail(cause);
+    }
   }
 
   private void fail(Throwable cause) {
