@@ -13,7 +13,7 @@ public enum Faults {
   JITTER,
   /** One vertex runs every task much later than the others. */
   STRAGGLER,
-  /** Each vertex's clock is offset by up to clockSkewMsMax from virtual time. */
+  /** Each worker's clock is offset by up to clockSkewMsMax from virtual time. */
   CLOCK_SKEW,
   /** Blocking I/O (file system calls) takes a random 0..ioLatencyMsMax. */
   SLOW_DISK,
@@ -21,9 +21,23 @@ public enum Faults {
   VERTEX_CRASH,
   /**
    * Every vertex instance of one worker is killed at once. Workers are simulated as hosting the
-   * same partition of every stage (worker i runs partition i).
+   * same partition of every stage (worker i runs partition i). With persisted streams the
+   * worker's process dies with them: the streams it wrote lose their memory and unflushed bytes
+   * and are recovered from storage.
    */
-  WORKER_CRASH;
+  WORKER_CRASH,
+  /** File system creates and writes fail now and then (persisted streams only). */
+  FS_WRITE_FAILURE,
+  /** File system {@code hflush}/{@code hsync} calls fail now and then (persisted streams only). */
+  FS_FLUSH_FAILURE,
+  /** File system opens, reads and listings fail now and then (persisted streams only). */
+  FS_READ_FAILURE,
+  /**
+   * A crash keeps a random prefix of the bytes a writer had not flushed (possibly ending inside a
+   * record) instead of none, and a failing write writes a random prefix of its bytes first
+   * (persisted streams only).
+   */
+  TORN_WRITE;
 
   /** Parses {@code all} or a comma list such as {@code jitter,clock-skew}. */
   public static Set<Faults> parse(String text) {
