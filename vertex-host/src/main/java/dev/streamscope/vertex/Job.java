@@ -252,6 +252,33 @@ public final class Job {
     return slots.get(vertexId).instance.consumedEvents();
   }
 
+  /**
+   * Recomputes what vertex {@code vertexId} wrote, if it had finished: a reader found part of its
+   * output gone (its worker's process died before persisting it, see {@code RegenerationHook}). A
+   * fresh instance starts as a restarted one does, from its newest snapshot its outputs can
+   * continue from (or from scratch), reads its inputs again from there and rewrites its outputs;
+   * uniqueness absorbs what survived. A vertex that is still running, or restarting, writes the
+   * lost part again anyway, so nothing is done for it. Does not count as a restart.
+   */
+  public void regenerate(String vertexId) {
+    synchronized (this) {
+      Slot slot = slots.get(vertexId);
+      if (slot == null) {
+        throw new IllegalArgumentException("No vertex " + vertexId + "; vertices: " + slots.keySet());
+      }
+      if (completion.isDone() || !slot.instance.isFinished() || TestHooks.ignoreRegeneration) {
+        return;
+      }
+      running.incrementAndGet();
+      VertexLauncher.Launched old = slot.handle;
+      slot.handle = null;
+      if (old != null) {
+        old.stop();
+      }
+      launch(slot);
+    }
+  }
+
   /** The ids of the vertex instances, in stage order. */
   public synchronized List<String> vertexIds() {
     return List.copyOf(slots.keySet());

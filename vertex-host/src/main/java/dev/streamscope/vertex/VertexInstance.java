@@ -103,6 +103,10 @@ final class VertexInstance implements OperatorContext {
     return vertexId;
   }
 
+  synchronized boolean isFinished() {
+    return state == VertexState.FINISHED;
+  }
+
   /**
    * Starts the vertex on {@code executor}, called on the executor's thread: from its newest usable
    * snapshot if it has a snapshot store, else from the start.

@@ -45,13 +45,19 @@ class JobTest {
   private static final class RangeSource implements SourceOperator {
     private final int end;
     private final int step;
+    private final boolean gated;
     private int next;
     private OperatorContext context;
 
     RangeSource(int first, int end, int step) {
+      this(first, end, step, true);
+    }
+
+    RangeSource(int first, int end, int step, boolean gated) {
       this.next = first;
       this.end = end;
       this.step = step;
+      this.gated = gated;
     }
 
     @Override
@@ -64,7 +70,7 @@ class JobTest {
 
     @Override
     public Status emit(int maxElements) {
-      if (!GATE_OPEN.get() && next >= end / 2) {
+      if (gated && !GATE_OPEN.get() && next >= end / 2) {
         return Status.IDLE; // Holds the job at half way until a test opens the gate.
       }
       for (int i = 0; i < maxElements && next < end; i++, next += step) {
@@ -357,5 +363,47 @@ class JobTest {
     VertexFailedException failure = assertInstanceOf(VertexFailedException.class, error.getCause());
     assertEquals("record#" + Math.floorMod(2_001, 3), failure.vertexId());
     assertTrue(failure.getCause().getMessage().contains("poisoned by 2001"));
+  }
+
+  @Test
+  void aFinishedVertexAskedToRegenerateRewritesItsOutputFromTheStart() throws Exception {
+    RecordingStore store = new RecordingStore(true);
+    List<String> seen = Collections.synchronizedList(new ArrayList<>());
+    JobGraph graph =
+        new JobGraph()
+            .add(new StageSpec("evens", 1, List.of(), 1, p -> new RangeSource(0, 2_000, 2)))
+            .add(new StageSpec("odds", 1, List.of(), 1, p -> new RangeSource(1, 2_000, 2, false)))
+            .add(
+                new StageSpec(
+                    "record",
+                    1,
+                    List.of(new InputSpec("evens", 0, EdgeKind.HASH), new InputSpec("odds", 0, EdgeKind.HASH)),
+                    0,
+                    p -> new Recorder(seen, -1)));
+    GATE_OPEN.set(false); // The evens wait half way, so the recorder is still running.
+    Job job =
+        Job.start(
+            graph, store, new VertxVertexLauncher(vertx), new VertexConfig(50, 64, 1 << 20, 5),
+            RecoveryConfig.recompute(2));
+    try {
+      String odds = "odds/out0/p0->record/in1/p0";
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(30))
+          .until(() -> store.written.getOrDefault(odds, List.of()).stream().anyMatch(e -> e.contains(":END:")));
+      job.regenerate("record#0"); // Running: it writes what it must anyway; nothing to do.
+      job.regenerate("odds#0");
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(30))
+          .until(() -> store.rewrites.get() >= store.written.get(odds).size());
+      GATE_OPEN.set(true);
+      job.completion().get(60, TimeUnit.SECONDS);
+    } finally {
+      GATE_OPEN.set(true);
+      job.stop().get(30, TimeUnit.SECONDS);
+    }
+    assertEquals(0, job.restarts(), "a regeneration is not a restart");
+    assertEquals(2_000, seen.stream().filter(e -> !e.contains("wm")).distinct().count());
+    assertEquals(2_000, seen.stream().filter(e -> !e.contains("wm")).count(), "nothing read twice");
+    assertThrows(IllegalArgumentException.class, () -> job.regenerate("nobody#0"));
   }
 }
