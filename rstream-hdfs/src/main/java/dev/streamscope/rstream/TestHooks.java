@@ -16,4 +16,10 @@ public final class TestHooks {
    * it rewrites.
    */
   public static volatile boolean rewritesAppend;
+
+  /**
+   * Durability broken: a persisted batch counts as durable without its {@code hflush} or {@code
+   * hsync}, so a crash of the writer's process may lose events the stream reported durable.
+   */
+  public static volatile boolean skipFlushBeforeDurable;
 }

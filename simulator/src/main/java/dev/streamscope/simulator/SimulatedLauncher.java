@@ -2,8 +2,12 @@ package dev.streamscope.simulator;
 
 import dev.streamscope.vertex.seams.VertexExecutor;
 import dev.streamscope.vertex.seams.VertexLauncher;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -30,6 +34,9 @@ final class SimulatedLauncher implements VertexLauncher {
   private final SimulationLoop loop;
   private final Knobs knobs;
   private final String stragglerVertex;
+  private final Map<String, SimExecutor> executors = new TreeMap<>();
+  private final Map<Integer, Long> clockOffsetsMs = new TreeMap<>();
+  private final Map<Integer, List<Runnable>> waitingForWorker = new TreeMap<>();
   private long launched;
 
   SimulatedLauncher(SimulationLoop loop, Knobs knobs, String stragglerVertex) {
@@ -41,8 +48,15 @@ final class SimulatedLauncher implements VertexLauncher {
   @Override
   public CompletionStage<Launched> launch(String vertexId, Function<VertexExecutor, Runnable> start) {
     SimExecutor executor = new SimExecutor(vertexId);
+    executors.put(vertexId, executor);
     launched++;
-    executor.execute(start.apply(executor));
+    Runnable begin = () -> executor.execute(start.apply(executor));
+    List<Runnable> waiting = waitingForWorker.get(Workers.of(vertexId));
+    if (waiting != null) {
+      waiting.add(begin); // Its worker's process is down: it starts when the worker is back.
+    } else {
+      begin.run();
+    }
     return CompletableFuture.completedFuture(
         () -> {
           executor.stopped = true;
@@ -52,6 +66,42 @@ final class SimulatedLauncher implements VertexLauncher {
 
   long launchedVertices() {
     return launched;
+  }
+
+  /**
+   * Worker {@code worker}'s process died: its vertices stop where they are (the job learns of it
+   * later, when they are killed), and vertices launched on it wait until {@link #workerUp}.
+   */
+  void workerDown(int worker) {
+    waitingForWorker.putIfAbsent(worker, new ArrayList<>());
+    executors.forEach((vertexId, executor) -> {
+      if (Workers.of(vertexId) == worker) {
+        executor.stopped = true;
+      }
+    });
+  }
+
+  /** Worker {@code worker} is back: starts the vertices launched on it meanwhile. */
+  void workerUp(int worker) {
+    List<Runnable> waiting = waitingForWorker.remove(worker);
+    if (waiting != null) {
+      waiting.forEach(Runnable::run);
+    }
+  }
+
+  /** How long one blocking call takes: up to ioLatencyMsMax with a slow disk, else nothing. */
+  long ioLatencyMs() {
+    return enabled(Faults.SLOW_DISK) ? loop.random().nextLong(knobs.ioLatencyMsMax() + 1) : 0;
+  }
+
+  /** Each worker's clock is off by a fixed seeded amount (clock skew is between machines). */
+  private long clockOffsetMs(String vertexId) {
+    if (!enabled(Faults.CLOCK_SKEW)) {
+      return 0;
+    }
+    return clockOffsetsMs.computeIfAbsent(
+        Workers.of(vertexId),
+        worker -> loop.random().nextLong(-knobs.clockSkewMsMax(), knobs.clockSkewMsMax() + 1));
   }
 
   private boolean enabled(Faults fault) {
@@ -68,10 +118,7 @@ final class SimulatedLauncher implements VertexLauncher {
 
     SimExecutor(String vertexId) {
       this.vertexId = vertexId;
-      this.clockOffsetMs =
-          enabled(Faults.CLOCK_SKEW)
-              ? loop.random().nextLong(-knobs.clockSkewMsMax(), knobs.clockSkewMsMax() + 1)
-              : 0;
+      this.clockOffsetMs = clockOffsetMs(vertexId);
     }
 
     private long delayMs() {
@@ -118,7 +165,7 @@ final class SimulatedLauncher implements VertexLauncher {
     @Override
     public <T> CompletionStage<T> executeBlocking(Callable<T> task) {
       CompletableFuture<T> result = new CompletableFuture<>();
-      long latency = enabled(Faults.SLOW_DISK) ? loop.random().nextLong(knobs.ioLatencyMsMax() + 1) : 0;
+      long latency = ioLatencyMs();
       loop.at(loop.nowMillis() + latency, vertexId + "/io", () -> {
         T value;
         try {

@@ -2,92 +2,162 @@ package dev.streamscope.simulator;
 
 import dev.streamscope.rstream.RStream;
 import dev.streamscope.rstream.StreamEvent;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * An rStream as the vertices of a simulated job see it: the real stream, with every event the
- * stream stores folded into the run's {@link StreamLog}. It forwards every method of {@link
- * RStream} (a test checks that none is left to a default), so it never hides a product behaviour.
+ * An rStream as the vertices of a simulated job reach it: the real stream, which lives in its
+ * writer's worker process, behind a link that records every event the stream stores into the
+ * run's {@link StreamLog}. When the writer's process dies the link is down ({@link #unbind()}):
+ * reads find nothing, until the stream recovered from storage is bound to it ({@link #bind}),
+ * which wakes the readers as a reconnect would.
+ *
+ * <p>It forwards every method of {@link RStream} (a test checks that none is left to a default),
+ * so it never hides a product behaviour.
  */
 final class SimulatedStream implements RStream {
-  private final RStream stream;
+  private final String id;
+  private final int writerWorker;
   private final StreamLog log;
+  private final List<Runnable> publishListeners = new ArrayList<>();
+  private final List<Runnable> releaseListeners = new ArrayList<>();
+  private RStream stream;
+  private int binding;
+  private long releaseBelowWhileDown;
 
-  SimulatedStream(RStream stream, StreamLog log) {
-    this.stream = stream;
+  SimulatedStream(String id, int writerWorker, StreamLog log) {
+    this.id = id;
+    this.writerWorker = writerWorker;
     this.log = log;
+  }
+
+  /** Connects the link to {@code live} (a new stream, or one recovered after a crash). */
+  void bind(RStream live) {
+    stream = live;
+    int current = ++binding;
+    live.onPublished(() -> {
+      if (binding == current) {
+        fire(publishListeners);
+      }
+    });
+    live.onReleased(() -> {
+      if (binding == current) {
+        fire(releaseListeners);
+      }
+    });
+    if (releaseBelowWhileDown > 0) {
+      live.releaseBelow(releaseBelowWhileDown);
+    }
+    fire(publishListeners);
+  }
+
+  /** The writer's process died: the stream is gone until a recovered one is bound. */
+  void unbind() {
+    stream = null;
+    binding++;
+  }
+
+  /** The stream behind the link, or null while it is down. */
+  RStream live() {
+    return stream;
+  }
+
+  int writerWorker() {
+    return writerWorker;
+  }
+
+  private static void fire(List<Runnable> listeners) {
+    for (int i = 0; i < listeners.size(); i++) {
+      listeners.get(i).run();
+    }
+  }
+
+  private RStream writable() {
+    if (stream == null) {
+      throw new IllegalStateException(
+          "rStream " + id + " written while its writer's process (worker #" + writerWorker + ") is down");
+    }
+    return stream;
   }
 
   @Override
   public String id() {
-    return stream.id();
+    return id;
   }
 
   /** Records where the stream put the event: appended at its next seq, or absorbed as a rewrite. */
   @Override
   public void write(StreamEvent event) {
-    long nextSeq = stream.nextSeq();
-    stream.write(event);
-    log.onStored(stream.nextSeq() > nextSeq ? nextSeq : event.seq(), event);
+    RStream live = writable();
+    long nextSeq = live.nextSeq();
+    live.write(event);
+    log.onStored(live.nextSeq() > nextSeq ? nextSeq : event.seq(), event);
   }
 
   @Override
   public void publish() {
-    stream.publish();
+    writable().publish();
   }
 
   @Override
   public long nextSeq() {
-    return stream.nextSeq();
+    return writable().nextSeq();
   }
 
   @Override
   public long publishedSeq() {
-    return stream.publishedSeq();
+    return stream == null ? 0 : stream.publishedSeq();
   }
 
   @Override
   public StreamEvent read(long seq) {
-    return stream.read(seq);
+    return stream == null ? null : stream.read(seq);
   }
 
   @Override
   public void releaseBelow(long seq) {
-    stream.releaseBelow(seq);
+    if (stream == null) {
+      releaseBelowWhileDown = Math.max(releaseBelowWhileDown, seq);
+    } else {
+      stream.releaseBelow(seq);
+    }
   }
 
   @Override
   public long durableSeq() {
-    return stream.durableSeq();
+    return stream == null ? 0 : stream.durableSeq();
   }
 
   @Override
   public long unreleasedBytes() {
-    return stream.unreleasedBytes();
+    return writable().unreleasedBytes();
   }
 
   @Override
   public long persistenceBacklogBytes() {
-    return stream.persistenceBacklogBytes();
+    return writable().persistenceBacklogBytes();
   }
 
   @Override
   public boolean persistenceCongested() {
-    return stream.persistenceCongested();
+    return writable().persistenceCongested();
   }
 
   @Override
   public void gcBelow(long seq) {
-    stream.gcBelow(seq);
+    if (stream != null) {
+      stream.gcBelow(seq);
+    }
   }
 
   @Override
   public void onPublished(Runnable listener) {
-    stream.onPublished(listener);
+    publishListeners.add(listener);
   }
 
   @Override
   public void onReleased(Runnable listener) {
-    stream.onReleased(listener);
+    releaseListeners.add(listener);
   }
 
   @Override

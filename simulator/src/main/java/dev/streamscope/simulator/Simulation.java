@@ -1,5 +1,8 @@
 package dev.streamscope.simulator;
 
+import dev.streamscope.rstream.persist.PersistenceStrategy;
+import dev.streamscope.rstream.persist.RStreamOptions;
+import dev.streamscope.rstream.persist.RegenerationHook;
 import dev.streamscope.vertex.Job;
 import dev.streamscope.vertex.RecoveryConfig;
 import dev.streamscope.vertex.VertexConfig;
@@ -8,11 +11,14 @@ import dev.streamscope.vertex.graph.StageSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 
 /**
- * Runs one job on a {@link SimulationLoop}: the vertex host and operators are the production
- * ones; only the seams (launcher, executors, clocks, I/O latency) are simulated.
+ * Runs one job on a {@link SimulationLoop}: the vertex host, operators and rStreams are the
+ * production ones; only the seams (launcher, executors, clocks, blocking I/O, the file system)
+ * are simulated.
  */
 public final class Simulation {
   private Simulation() {}
@@ -21,20 +27,31 @@ public final class Simulation {
   private static final int RESTARTS_MAX = 4;
 
   /**
-   * Runs {@code graph} with {@code seed} and {@code faults} for at most {@code virtualMillisMax}.
-   * Crashes land after a seeded number of tasks up to {@code crashWindowTasks} (how many tasks a
-   * failure-free run takes), so anywhere in the run: by virtual time they could not, as tasks take
-   * none and a whole run may happen at one instant.
+   * What every run of a simulation shares: everything but the seed and the faults.
+   *
+   * @param streamOptions how rStreams are persisted ({@code memory-only}: not at all)
+   * @param virtualMillisMax virtual time after which a run counts as stuck
+   * @param faultWindowTasks how many tasks a failure-free run takes: faults that strike once
+   *     (crashes) land after a seeded number of tasks up to this, so anywhere in the run (by
+   *     virtual time they could not: tasks take none, and a whole run may happen at one instant)
    */
+  public record Settings(
+      VertexConfig vertexConfig, RStreamOptions streamOptions, long virtualMillisMax, long faultWindowTasks) {}
+
+  /** Runs {@code graph} with {@code seed} and {@code faults}. */
+  public static RunRecord run(JobGraph graph, long seed, Set<Faults> faults, Settings settings) {
+    return run(graph, seed, faults, settings, null);
+  }
+
+  /** As {@link #run(JobGraph, long, Set, Settings)}, sending one line per task to {@code trace}. */
   public static RunRecord run(
-      JobGraph graph,
-      long seed,
-      Set<Faults> faults,
-      VertexConfig config,
-      long virtualMillisMax,
-      long crashWindowTasks) {
+      JobGraph graph, long seed, Set<Faults> faults, Settings settings, Consumer<String> trace) {
     long wallStart = System.nanoTime(); // nondeterminism-ok: wall time is only reported
     SimulationLoop loop = new SimulationLoop(seed);
+    Probes probes = new Probes();
+    if (trace != null) {
+      loop.traceTo(trace);
+    }
     List<String> vertices = new ArrayList<>();
     for (StageSpec stage : graph.stages()) {
       for (int p = 0; p < stage.parallelism(); p++) {
@@ -42,6 +59,7 @@ public final class Simulation {
       }
     }
     String straggler = vertices.get(loop.random().nextInt(vertices.size()));
+    VertexConfig config = settings.vertexConfig();
     if (faults.contains(Faults.JITTER)) {
       // BUGGIFY-style knob: how much a vertex consumes per turn must never change what it writes.
       int turnEventsMax = 1 << loop.random().nextInt(13);
@@ -49,60 +67,120 @@ public final class Simulation {
           new VertexConfig(
               config.sourceBundleElementsMax(), turnEventsMax, config.streamBufferBytesMax(), config.idlePollMs());
     }
+    RStreamOptions streamOptions = settings.streamOptions();
+    if (!faults.isEmpty() && streamOptions.strategy() != PersistenceStrategy.MEMORY_ONLY) {
+      streamOptions = buggify(streamOptions, loop.random());
+    }
     SimulatedLauncher launcher =
         new SimulatedLauncher(loop, SimulatedLauncher.Knobs.defaults(faults), straggler);
-    try (RecordingStreamStore streams = new RecordingStreamStore()) {
-      Job job =
-          Job.start(graph, streams, launcher, config, RecoveryConfig.recompute(RESTARTS_MAX));
-      scheduleCrashes(loop, job, vertices, faults, crashWindowTasks);
-      boolean done = loop.runUntil(() -> job.completion().isDone(), virtualMillisMax);
+    Job[] job = new Job[1];
+    RegenerationHook regeneration =
+        (streamId, producer, fromSeq) -> {
+          probes.hit("regenerate");
+          job[0].regenerate(producer);
+        };
+    SimulatedStreamStore streams =
+        new SimulatedStreamStore(
+            loop, probes, streamOptions, SimulatedFileSystem.Knobs.of(faults), launcher::ioLatencyMs, regeneration);
+    try (streams) {
+      job[0] = Job.start(graph, streams, launcher, config, RecoveryConfig.recompute(RESTARTS_MAX));
+      scheduleCrashes(loop, job[0], launcher, streams, probes, vertices, faults, settings.faultWindowTasks());
+      boolean done = loop.runUntil(() -> job[0].completion().isDone(), settings.virtualMillisMax());
+      boolean stalled = !done && loop.isIdle();
       Throwable failure = null;
-      if (job.completion().isCompletedExceptionally()) {
+      if (job[0].completion().isCompletedExceptionally()) {
         try {
-          job.completion().join();
+          job[0].completion().join();
         } catch (CompletionException e) {
           failure = e.getCause();
         } catch (RuntimeException e) {
           failure = e;
         }
       } else if (!done) {
-        job.cancel();
+        job[0].cancel();
       }
       long wallMillis = (System.nanoTime() - wallStart) / 1_000_000; // nondeterminism-ok: reported
       return new RunRecord(
           seed,
           done && failure == null,
+          stalled && failure == null,
           failure,
           loop.nowMillis(),
           wallMillis,
           loop.executedTasks(),
-          job.restarts(),
+          job[0].restarts(),
           loop.traceHash(),
-          streams.logs());
+          streams.logs(),
+          List.copyOf(streams.durabilityLosses()),
+          probes.counts());
     }
   }
 
-  /** Kills a vertex (or a worker's vertices) once each, after seeded numbers of tasks. */
+  /**
+   * BUGGIFY-style knobs of persisted streams, seeded: small batches, memory and segments reach
+   * rare paths (tier-2 reads, segment rolls, back-pressure); none may change what a stream holds.
+   */
+  private static RStreamOptions buggify(RStreamOptions options, SplittableRandom random) {
+    long[] flushIntervalsMs = {1, 5, 20, 100};
+    long[] batchBytes = {512, 8 << 10, 1 << 20};
+    long[] memoryBytes = {2 << 10, 32 << 10, 64L << 20};
+    long[] segmentBytes = {4 << 10, 64 << 10, 64L << 20};
+    long[] readBytes = {1 << 10, 1 << 20};
+    long[] backlogBytes = {8 << 10, 16L << 20};
+    return options
+        .withBatch(pick(batchBytes, random), pick(flushIntervalsMs, random))
+        .withMemoryBytesMax(pick(memoryBytes, random))
+        .withSegmentBytesMax(pick(segmentBytes, random))
+        .withReadBytesMax(pick(readBytes, random))
+        .withBacklogBytesMax(pick(backlogBytes, random));
+  }
+
+  private static long pick(long[] values, SplittableRandom random) {
+    return values[random.nextInt(values.length)];
+  }
+
+  /**
+   * Kills a vertex, or a worker's process (its vertices and, with persisted streams, what it held
+   * in memory), once each, after seeded numbers of tasks.
+   */
   private static void scheduleCrashes(
-      SimulationLoop loop, Job job, List<String> vertices, Set<Faults> faults, long windowTasks) {
+      SimulationLoop loop,
+      Job job,
+      SimulatedLauncher launcher,
+      SimulatedStreamStore streams,
+      Probes probes,
+      List<String> vertices,
+      Set<Faults> faults,
+      long windowTasks) {
     if (faults.contains(Faults.VERTEX_CRASH)) {
       String victim = vertices.get(loop.random().nextInt(vertices.size()));
       loop.afterTasks(
-          loop.random().nextLong(windowTasks + 1), "crash " + victim, () -> killIfRunning(job, victim));
+          loop.random().nextLong(windowTasks + 1),
+          "crash " + victim,
+          () -> {
+            probes.hit("vertex-crash");
+            killIfRunning(job, victim);
+          });
     }
     if (faults.contains(Faults.WORKER_CRASH)) {
-      String worker = "#" + loop.random().nextInt(maxPartitions(vertices));
+      int worker = loop.random().nextInt(workerCount(vertices));
       loop.afterTasks(
           loop.random().nextLong(windowTasks + 1),
-          "crash worker" + worker,
-          () -> vertices.stream().filter(v -> v.endsWith(worker)).forEach(v -> killIfRunning(job, v)));
+          "crash worker#" + worker,
+          () -> {
+            probes.hit("worker-crash");
+            launcher.workerDown(worker);
+            streams.crashWorker(worker, () -> launcher.workerUp(worker));
+            // The job learns of the crash (a failure detector would tell it) and restarts them.
+            vertices.stream().filter(v -> Workers.of(v) == worker).forEach(v -> killIfRunning(job, v));
+          });
     }
   }
 
-  private static int maxPartitions(List<String> vertices) {
+  private static int workerCount(List<String> vertices) {
     int max = 1;
     for (String vertex : vertices) {
-      max = Math.max(max, Integer.parseInt(vertex.substring(vertex.lastIndexOf('#') + 1)) + 1);
+      max = Math.max(max, Workers.of(vertex) + 1);
     }
     return max;
   }

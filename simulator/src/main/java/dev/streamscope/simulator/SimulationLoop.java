@@ -96,8 +96,9 @@ public final class SimulationLoop {
     action.run();
   }
 
+  /** True if no task waits for a virtual time: nothing will happen any more. */
   public boolean isIdle() {
-    return tasks.isEmpty() && progressTasks.isEmpty();
+    return tasks.isEmpty();
   }
 
   public long executedTasks() {

@@ -27,7 +27,8 @@ public interface StreamScopeSimulationOptions extends StreamScopePipelineOptions
 
   @Description(
       "Faults to inject: all, none, or a comma list of jitter, straggler, clock-skew, slow-disk,"
-          + " vertex-crash, worker-crash."
+          + " vertex-crash, worker-crash, fs-write-failure, fs-flush-failure, fs-read-failure,"
+          + " torn-write (the last four act on persisted rStreams, see --rstreamPersistence)."
           + " Each seed switches on a seeded subset of them.")
   @Default.String("all")
   String getFaults();
@@ -42,6 +43,13 @@ public interface StreamScopeSimulationOptions extends StreamScopePipelineOptions
   String getNondeterministicSteps();
 
   void setNondeterministicSteps(String nondeterministicSteps);
+
+  @Description(
+      "Write the trace of the seed --seed replays to this file: one line per task the simulation"
+          + " ran (virtual ms, task number, what ran: a vertex turn, a timer, an I/O call, a fault).")
+  String getTraceFile();
+
+  void setTraceFile(String traceFile);
 
   @Description("Virtual time a run may take before liveness fails it, in milliseconds.")
   @Default.Long(3_600_000L)

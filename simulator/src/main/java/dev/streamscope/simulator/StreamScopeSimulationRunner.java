@@ -1,26 +1,43 @@
 package dev.streamscope.simulator;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamscope.rstream.persist.PersistenceStrategy;
+import dev.streamscope.rstream.persist.RStreamOptions;
+import dev.streamscope.rstream.segment.FlushMode;
+import dev.streamscope.runner.StreamScopePipelineOptions;
 import dev.streamscope.runner.StreamScopeRunner;
 import dev.streamscope.simulator.checkers.Checker;
 import dev.streamscope.simulator.checkers.DeterminismChecker;
+import dev.streamscope.simulator.checkers.DurabilityChecker;
 import dev.streamscope.simulator.checkers.ExactlyOnceChecker;
 import dev.streamscope.simulator.checkers.LivenessChecker;
 import dev.streamscope.simulator.checkers.StreamOrderChecker;
 import dev.streamscope.simulator.checkers.WatermarkChecker;
 import dev.streamscope.translation.PipelineTranslator;
 import dev.streamscope.translation.TranslatedJob;
-import dev.streamscope.vertex.VertexConfig;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.StringJoiner;
+import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineRunner;
 import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.PipelineOptionsValidator;
+import org.apache.beam.sdk.util.common.ReflectHelpers;
 
 /**
  * {@code --runner=StreamScopeSimulation}: runs the user's pipeline, unchanged, on StreamScope's
@@ -34,7 +51,12 @@ import org.apache.beam.sdk.options.PipelineOptionsValidator;
  */
 public final class StreamScopeSimulationRunner extends PipelineRunner<SimulationResult> {
   private static final List<Checker> CHECKERS =
-      List.of(new LivenessChecker(), new ExactlyOnceChecker(), new StreamOrderChecker(), new WatermarkChecker());
+      List.of(
+          new LivenessChecker(),
+          new ExactlyOnceChecker(),
+          new StreamOrderChecker(),
+          new WatermarkChecker(),
+          new DurabilityChecker());
 
   private final StreamScopeSimulationOptions options;
   private final PrintStream out;
@@ -51,6 +73,11 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
     Faults.parse(simulationOptions.getFaults());
     StreamScopeRunner.requireAtLeastOne("seeds", simulationOptions.getSeeds());
     StreamScopeRunner.requireAtLeastOne("simulationTimeLimitMs", simulationOptions.getSimulationTimeLimitMs());
+    if (simulationOptions.getTraceFile() != null && simulationOptions.getSeed() == null) {
+      throw new IllegalArgumentException(
+          "Invalid option --traceFile=" + simulationOptions.getTraceFile()
+              + ": a trace is written for one seed; give it with --seed");
+    }
     return new StreamScopeSimulationRunner(simulationOptions, System.out);
   }
 
@@ -58,13 +85,22 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
   public SimulationResult run(Pipeline pipeline) {
     MetricsEnvironment.setMetricsSupported(true);
     Set<Faults> requested = Faults.parse(options.getFaults());
-    VertexConfig config = StreamScopeRunner.vertexConfig(options);
-    long limitMs = options.getSimulationTimeLimitMs();
+    Simulation.Settings referenceSettings =
+        new Simulation.Settings(
+            StreamScopeRunner.vertexConfig(options),
+            streamOptions(options),
+            options.getSimulationTimeLimitMs(),
+            0);
 
     TranslatedJob referenceJob = PipelineTranslator.translate(pipeline, options.getParallelism());
     RunRecord reference =
-        Simulation.run(referenceJob.graph(), 0, EnumSet.noneOf(Faults.class), config, limitMs, 0);
-    long crashWindowTasks = Math.max(1, reference.tasks());
+        Simulation.run(referenceJob.graph(), 0, EnumSet.noneOf(Faults.class), referenceSettings);
+    Simulation.Settings settings =
+        new Simulation.Settings(
+            referenceSettings.vertexConfig(),
+            referenceSettings.streamOptions(),
+            referenceSettings.virtualMillisMax(),
+            Math.max(1, reference.tasks()));
 
     List<Long> seeds = new ArrayList<>();
     if (options.getSeed() != null) {
@@ -80,7 +116,10 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
       long seed = seeds.get(i);
       // A replay (--seed) injects exactly the faults it names: the subset a failing seed printed.
       Set<Faults> faults = options.getSeed() != null ? requested : faultsFor(seed, requested);
-      RunRecord run = runSeed(pipeline, seed, faults, config, limitMs, crashWindowTasks);
+      RunRecord run =
+          options.getTraceFile() != null
+              ? runTraced(pipeline, seed, faults, settings, Path.of(options.getTraceFile()))
+              : runSeed(pipeline, seed, faults, settings, null);
       List<String> violations = new ArrayList<>();
       if (reference.failure() != null || !reference.finished()) {
         violations.add("reference: the failure-free run did not finish: " + reference.failure());
@@ -88,14 +127,17 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
       violations.addAll(
           SimulationReport.check(CHECKERS, comparable(reference), comparable(run)));
       if (i == 0) {
-        RunRecord replay = runSeed(pipeline, seed, faults, config, limitMs, crashWindowTasks);
+        RunRecord replay = runSeed(pipeline, seed, faults, settings, null);
         new DeterminismChecker().check(comparable(run), comparable(replay)).ifPresent(p -> violations.add("determinism: " + p));
       }
       report.add(new SimulationReport.SeedOutcome(run, faults, violations));
       progress.advance();
     }
     progress.done();
-    report.print(out);
+    report.print(out, replayOptions(options));
+    if (options.getTraceFile() != null) {
+      out.println("trace of seed " + options.getSeed() + " written to " + options.getTraceFile());
+    }
     return new SimulationResult(report, referenceJob.mergedMetrics());
   }
 
@@ -119,19 +161,89 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
         kept.put(id, log);
       }
     });
-    return new RunRecord(run.seed(), run.finished(), run.failure(), run.virtualMillis(),
-        run.wallMillis(), run.tasks(), run.restarts(), run.traceHash(), kept);
+    return new RunRecord(run.seed(), run.finished(), run.stalled(), run.failure(), run.virtualMillis(),
+        run.wallMillis(), run.tasks(), run.restarts(), run.traceHash(), kept, run.durabilityLosses(),
+        run.probes());
   }
 
   private RunRecord runSeed(
-      Pipeline pipeline,
-      long seed,
-      Set<Faults> faults,
-      VertexConfig config,
-      long limitMs,
-      long crashWindowTasks) {
+      Pipeline pipeline, long seed, Set<Faults> faults, Simulation.Settings settings, Consumer<String> trace) {
     TranslatedJob job = PipelineTranslator.translate(pipeline, options.getParallelism());
-    return Simulation.run(job.graph(), seed, faults, config, limitMs, crashWindowTasks);
+    return Simulation.run(job.graph(), seed, faults, settings, trace);
+  }
+
+  /** Runs one seed, writing its trace (one line per task) to {@code file}. */
+  private RunRecord runTraced(
+      Pipeline pipeline, long seed, Set<Faults> faults, Simulation.Settings settings, Path file) {
+    try (PrintWriter trace = new PrintWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8))) {
+      trace.println("# streamscope simulation trace: seed " + seed + ", faults " + SimulationReport.faultList(faults));
+      trace.println("# <virtual ms> <task number> <task>");
+      return runSeed(pipeline, seed, faults, settings, trace::println);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot write the trace file " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Options of this simulation that the printed replay command must repeat. */
+  private static final Set<String> NOT_REPLAYED =
+      Set.of("runner", "appName", "optionsId", "seeds", "firstSeed", "seed", "faults", "traceFile");
+
+  /**
+   * The options given to this simulation that differ from their defaults, as command-line
+   * arguments, except those that choose seeds and faults (the replay command sets its own).
+   */
+  static String replayOptions(PipelineOptions options) {
+    Map<String, Object> given;
+    try {
+      ObjectMapper mapper =
+          new ObjectMapper().registerModules(ObjectMapper.findModules(ReflectHelpers.findClassLoader()));
+      @SuppressWarnings("unchecked")
+      Map<String, Object> json = mapper.convertValue(options, Map.class);
+      @SuppressWarnings("unchecked")
+      Map<String, Object> set = (Map<String, Object>) json.getOrDefault("options", Map.of());
+      given = new TreeMap<>(set);
+    } catch (IllegalArgumentException e) {
+      given = Map.of(); // Options that do not serialize: the replay line names seed and faults only.
+    }
+    StreamScopeSimulationOptions defaults = PipelineOptionsFactory.as(StreamScopeSimulationOptions.class);
+    StringJoiner args = new StringJoiner(" ");
+    args.add("--runner=StreamScopeSimulation");
+    given.forEach((name, value) -> {
+      String text = text(value);
+      if (!NOT_REPLAYED.contains(name) && !text.isEmpty() && !text.equals(text(defaultOf(defaults, name)))) {
+        args.add("--" + name + "=" + text);
+      }
+    });
+    return args.toString();
+  }
+
+  private static String text(Object value) {
+    if (value instanceof List<?> list) {
+      return String.join(",", list.stream().map(String::valueOf).toList());
+    }
+    return value == null ? "" : String.valueOf(value);
+  }
+
+  /** The default of option {@code name}, or null if it has no getter here. */
+  private static Object defaultOf(StreamScopeSimulationOptions defaults, String name) {
+    String property = Character.toUpperCase(name.charAt(0)) + name.substring(1);
+    for (String getter : List.of("get" + property, "is" + property)) {
+      try {
+        return StreamScopeSimulationOptions.class.getMethod(getter).invoke(defaults);
+      } catch (ReflectiveOperationException | RuntimeException notThisOne) {
+        // Try the next spelling.
+      }
+    }
+    return null;
+  }
+
+  /** The rStream options a real run would use (its root directory aside: storage is simulated). */
+  static RStreamOptions streamOptions(StreamScopePipelineOptions options) {
+    return RStreamOptions.defaults()
+        .withStrategy(PersistenceStrategy.parse(options.getRstreamPersistence()))
+        .withFlushMode(FlushMode.parse(options.getRstreamFlushMode()))
+        .withBatch(RStreamOptions.defaults().batchBytesMax(), options.getRstreamFlushIntervalMs())
+        .withMemoryBytesMax(options.getRstreamMemoryBytesMax());
   }
 
   /** Each requested fault is on with probability 1/2 per seed (at least one is on). */

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.apache.beam.sdk.Pipeline;
@@ -25,6 +27,7 @@ import org.joda.time.Duration;
 import org.joda.time.Instant;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The checkers can fail: each test switches on one deliberate bug (a test-only hook in product
@@ -38,6 +41,8 @@ class BrokenVariantsTest {
   @AfterEach
   void switchEveryBugOff() {
     dev.streamscope.rstream.TestHooks.rewritesAppend = false;
+    dev.streamscope.rstream.TestHooks.skipFlushBeforeDurable = false;
+    dev.streamscope.vertex.TestHooks.ignoreRegeneration = false;
     dev.streamscope.vertex.TestHooks.mergeByArrival = false;
   }
 
@@ -61,6 +66,11 @@ class BrokenVariantsTest {
                 "--runner=StreamScopeSimulation", "--parallelism=3", "--maxBundleSize=100",
                 "--seeds=" + SEED_BUDGET, "--faults=" + faults));
     args.addAll(List.of(more));
+    return simulate(args, new ByteArrayOutputStream());
+  }
+
+  /** Simulates the pipeline with {@code args}, printing the report to {@code report}. */
+  private static SimulationResult simulate(List<String> args, ByteArrayOutputStream report) {
     Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).create());
     PCollectionList.of(events(p, "A", 1_500, 2))
         .and(events(p, "B", 1_000, 3))
@@ -73,7 +83,7 @@ class BrokenVariantsTest {
                 .via((KV<String, Long> kv) -> KV.of(kv.getValue() % 5, kv.getValue())))
         .apply(GroupByKey.create());
     PrintStream stdout = System.out;
-    System.setOut(new PrintStream(new ByteArrayOutputStream())); // The table is printed below.
+    System.setOut(new PrintStream(report, true, java.nio.charset.StandardCharsets.UTF_8));
     try {
       return (SimulationResult) p.run();
     } finally {
@@ -106,6 +116,8 @@ class BrokenVariantsTest {
     dev.streamscope.rstream.TestHooks.rewritesAppend = true;
     caughtBy("drop the dedup of rewritten seqs", "exactly-once", simulate(faults));
     dev.streamscope.rstream.TestHooks.rewritesAppend = false;
+    dev.streamscope.rstream.TestHooks.skipFlushBeforeDurable = false;
+    dev.streamscope.vertex.TestHooks.ignoreRegeneration = false;
     assertEquals(SEED_BUDGET + " passed, 0 failed", simulate(faults).report().summary());
   }
 
@@ -116,5 +128,57 @@ class BrokenVariantsTest {
     caughtBy("reorder a multi-input merge", "stream-order", simulate(faults));
     dev.streamscope.vertex.TestHooks.mergeByArrival = false;
     assertEquals(SEED_BUDGET + " passed, 0 failed", simulate(faults).report().summary());
+  }
+
+  @Test
+  void markingDurableWithoutAFlushIsCaughtByDurability() {
+    String faults = "worker-crash";
+    dev.streamscope.rstream.TestHooks.skipFlushBeforeDurable = true;
+    caughtBy("skip the flush before marking durable", "durability", simulate(faults, "--rstreamPersistence=hybrid"));
+    dev.streamscope.rstream.TestHooks.skipFlushBeforeDurable = false;
+    assertEquals(SEED_BUDGET + " passed, 0 failed", simulate(faults, "--rstreamPersistence=hybrid").report().summary());
+  }
+
+  @Test
+  void anUnpersistedTailLostWithoutRecomputeIsCaughtByLiveness() {
+    String faults = "worker-crash";
+    dev.streamscope.vertex.TestHooks.ignoreRegeneration = true;
+    caughtBy("lose the unpersisted tail without recompute", "liveness", simulate(faults, "--rstreamPersistence=hybrid"));
+    dev.streamscope.vertex.TestHooks.ignoreRegeneration = false;
+    assertEquals(SEED_BUDGET + " passed, 0 failed", simulate(faults, "--rstreamPersistence=hybrid").report().summary());
+  }
+
+  @Test
+  void aFailingSeedPrintsTheCommandThatReplaysItWithATrace(@TempDir Path temp) throws Exception {
+    dev.streamscope.vertex.TestHooks.mergeByArrival = true;
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    SimulationResult buggy =
+        simulate(
+            List.of("--runner=StreamScopeSimulation", "--parallelism=3", "--maxBundleSize=100",
+                "--seeds=" + SEED_BUDGET, "--faults=jitter,straggler"),
+            printed);
+    SimulationReport.SeedOutcome failed =
+        buggy.report().outcomes().stream().filter(o -> !o.passed()).findFirst().orElseThrow();
+    String marker = "replay with a trace: ";
+    String printedLine =
+        printed.toString(java.nio.charset.StandardCharsets.UTF_8).lines()
+            .filter(line -> line.contains(marker))
+            .findFirst()
+            .orElseThrow();
+    String replayLine = printedLine.substring(printedLine.indexOf(marker) + marker.length());
+    System.out.println("printed: " + replayLine);
+    assertTrue(replayLine.contains("--parallelism=3") && replayLine.contains("--maxBundleSize=100"), replayLine);
+    assertTrue(replayLine.contains("--seed=" + failed.run().seed()), replayLine);
+    Path trace = temp.resolve("seed.trace");
+    List<String> args = new java.util.ArrayList<>();
+    for (String arg : replayLine.split(" ")) {
+      args.add(arg.startsWith("--traceFile=") ? "--traceFile=" + trace : arg);
+    }
+    SimulationResult replay = simulate(args, new ByteArrayOutputStream());
+    SimulationReport.SeedOutcome replayed = replay.report().outcomes().get(0);
+    assertEquals(failed.violations().get(0), replayed.violations().get(0));
+    assertEquals(failed.run().traceHash(), replayed.run().traceHash());
+    List<String> lines = Files.readAllLines(trace);
+    assertEquals(replayed.run().tasks(), lines.stream().filter(line -> !line.startsWith("#")).count());
   }
 }

@@ -27,7 +27,8 @@ class SimulatedStreamTest {
   @Test
   void theLogSeesWhereTheStreamStoredEachEvent() {
     StreamLog log = new StreamLog();
-    RStream stream = new SimulatedStream(new InMemoryRStream("s", "p#0"), log);
+    SimulatedStream stream = new SimulatedStream("s", 0, log);
+    stream.bind(new InMemoryRStream("s", "p#0"));
     stream.write(StreamEvent.data(0, new byte[] {1}));
     stream.write(StreamEvent.data(1, new byte[] {2}));
     stream.write(StreamEvent.data(0, new byte[] {1})); // A rewrite: absorbed.

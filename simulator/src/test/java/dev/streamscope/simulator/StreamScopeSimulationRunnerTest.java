@@ -179,9 +179,11 @@ class StreamScopeSimulationRunnerTest {
               dev.streamscope.translation.PipelineTranslator.translate(p, 3).graph(),
               42,
               Faults.parse("all"),
-              dev.streamscope.vertex.VertexConfig.defaults(),
-              3_600_000,
-              5);
+              new Simulation.Settings(
+                  dev.streamscope.vertex.VertexConfig.defaults(),
+                  dev.streamscope.rstream.persist.RStreamOptions.defaults(),
+                  3_600_000,
+                  500));
     }
     assertTrue(runs[0].finished());
     assertEquals(runs[0].traceHash(), runs[1].traceHash());

@@ -1,6 +1,7 @@
 package dev.streamscope.rstream.segment;
 
 import dev.streamscope.rstream.StreamEvent;
+import dev.streamscope.rstream.TestHooks;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -361,7 +362,9 @@ public final class StreamLog {
       seq++;
     }
     active.append(buffer, used);
-    active.flush(flushMode);
+    if (!TestHooks.skipFlushBeforeDurable) {
+      active.flush(flushMode);
+    }
     synchronized (this) {
       for (int i = 0; i < indexed; i++) {
         activeSegment.index.add(indexSeqs[i], indexOffsets[i]);

@@ -18,6 +18,11 @@ public final class LivenessChecker implements Checker {
     if (run.failure() != null) {
       return Optional.of("the job failed: " + run.failure());
     }
+    if (run.stalled()) {
+      return Optional.of(
+          "the job stalled at " + run.virtualMillis() + " ms of virtual time: vertices wait, and"
+              + " nothing is left that could wake them");
+    }
     if (!run.finished()) {
       return Optional.of("the job did not finish within " + run.virtualMillis() + " ms of virtual time");
     }

@@ -1,0 +1,182 @@
+package dev.streamscope.simulator;
+
+import dev.streamscope.rstream.InMemoryRStreamStore;
+import dev.streamscope.rstream.RStream;
+import dev.streamscope.rstream.RStreamStore;
+import dev.streamscope.rstream.persist.HadoopRStreamStore;
+import dev.streamscope.rstream.persist.PersistenceStrategy;
+import dev.streamscope.rstream.persist.RStreamOptions;
+import dev.streamscope.rstream.persist.RegenerationHook;
+import dev.streamscope.rstream.segment.CorruptSegmentException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletionException;
+import java.util.function.LongSupplier;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The rStreams of a simulated run, each reached through a {@link SimulatedStream} link that
+ * records what it stores.
+ *
+ * <p>Memory-only streams live in one retaining in-memory store, which outlives every crash (the
+ * simulation's workers share it). Persisted streams (hybrid or synchronous) live in the process
+ * of their writer's worker: a {@link HadoopRStreamStore} over that process's {@link
+ * SimulatedFileSystem} client and {@link SimulatedStreamIo}, on one {@link SimulatedStorage}
+ * shared by all. When a worker's process dies ({@link #crashWorker}) its streams lose what was
+ * in memory and what their files had not flushed; a new process recovers each from storage with
+ * the product's own {@link HadoopRStreamStore#recover}, and a stream that comes back shorter than
+ * what it had reported durable is recorded as a durability loss.
+ */
+final class SimulatedStreamStore implements RStreamStore {
+  /** A worker's process: what dies with it. */
+  private record Process(
+      int worker, int generation, SimulatedFileSystem fs, SimulatedStreamIo io, HadoopRStreamStore store) {}
+
+  private static final Path JOB_DIR = new Path("/streamscope/job");
+  private static final long RECOVERY_RETRY_MS = 20;
+
+  private final SimulationLoop loop;
+  private final Probes probes;
+  private final RStreamOptions options;
+  private final SimulatedFileSystem.Knobs fsKnobs;
+  private final LongSupplier ioLatencyMs;
+  private final RegenerationHook regeneration;
+  private final InMemoryRStreamStore memory = new InMemoryRStreamStore(true);
+  private final SimulatedStorage storage = new SimulatedStorage();
+  private final Map<Integer, Process> processes = new TreeMap<>();
+  private final Map<String, SimulatedStream> links = new TreeMap<>();
+  private final Map<String, String> producers = new TreeMap<>();
+  private final Map<String, StreamLog> logs = new TreeMap<>();
+  private final List<String> durabilityLosses = new ArrayList<>();
+
+  /**
+   * @param options how streams are persisted; {@link PersistenceStrategy#MEMORY_ONLY} keeps them
+   *     in memory. Persisted streams keep released events (a restarted reader starts over).
+   */
+  SimulatedStreamStore(
+      SimulationLoop loop,
+      Probes probes,
+      RStreamOptions options,
+      SimulatedFileSystem.Knobs fsKnobs,
+      LongSupplier ioLatencyMs,
+      RegenerationHook regeneration) {
+    this.loop = loop;
+    this.probes = probes;
+    this.options = options.withGcOnRelease(false);
+    this.fsKnobs = fsKnobs;
+    this.ioLatencyMs = ioLatencyMs;
+    this.regeneration = regeneration;
+  }
+
+  private boolean persisted() {
+    return options.strategy() != PersistenceStrategy.MEMORY_ONLY;
+  }
+
+  @Override
+  public RStream open(String streamId, String producer) {
+    SimulatedStream link = links.get(streamId);
+    if (link == null) {
+      int writer = Workers.of(producer);
+      link = new SimulatedStream(streamId, writer, logs.computeIfAbsent(streamId, id -> new StreamLog()));
+      links.put(streamId, link);
+      producers.put(streamId, producer);
+      link.bind(persisted() ? process(writer).store().open(streamId, producer) : memory.open(streamId, producer));
+    }
+    return link;
+  }
+
+  private Process process(int worker) {
+    return processes.computeIfAbsent(worker, w -> newProcess(w, 0));
+  }
+
+  private Process newProcess(int worker, int generation) {
+    String name = "worker#" + worker + (generation == 0 ? "" : "." + generation);
+    SimulatedFileSystem fs = new SimulatedFileSystem(storage, loop, probes, fsKnobs, name);
+    SimulatedStreamIo io = new SimulatedStreamIo(loop, name, ioLatencyMs);
+    return new Process(worker, generation, fs, io, new HadoopRStreamStore(fs, JOB_DIR, options, io, regeneration));
+  }
+
+  /**
+   * Worker {@code worker}'s process died: with persisted streams, the streams it wrote lose their
+   * memory and unflushed bytes and are recovered by a new process; {@code onRecovered} runs when
+   * every one of them is back (at once for memory-only streams, which nothing loses).
+   */
+  void crashWorker(int worker, Runnable onRecovered) {
+    if (!persisted()) {
+      onRecovered.run();
+      return;
+    }
+    Process dead = process(worker);
+    Map<String, Written> lost = new TreeMap<>();
+    links.forEach((id, link) -> {
+      if (link.writerWorker() == worker) {
+        RStream live = link.live();
+        lost.put(id, live == null ? new Written(0, 0) : new Written(live.durableSeq(), live.nextSeq()));
+        link.unbind();
+      }
+    });
+    dead.io().kill();
+    dead.fs().crash();
+    Process fresh = newProcess(worker, dead.generation() + 1);
+    processes.put(worker, fresh);
+    int[] pending = {lost.size()};
+    if (pending[0] == 0) {
+      onRecovered.run();
+    }
+    lost.forEach((id, written) -> recover(fresh, id, written, () -> {
+      if (--pending[0] == 0) {
+        onRecovered.run();
+      }
+    }));
+  }
+
+  /** What a stream had written and reported durable when its writer's process died. */
+  private record Written(long durableSeq, long nextSeq) {}
+
+  /** Recovers one stream in {@code process}, retrying failed attempts (injected I/O errors). */
+  private void recover(Process process, String id, Written written, Runnable done) {
+    process.store().recover(id, producers.get(id)).whenComplete((stream, error) -> {
+      if (processes.get(process.worker()) != process) {
+        return; // That process died too.
+      }
+      if (error != null) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof CorruptSegmentException) {
+          durabilityLosses.add("stream " + id + ": recovery found a corrupt segment: " + cause.getMessage());
+          return; // The stream stays down: its readers wait, and liveness fails the run too.
+        }
+        probes.hit("stream recovery retried");
+        loop.at(loop.nowMillis() + RECOVERY_RETRY_MS, "recover " + id, () -> recover(process, id, written, done));
+        return;
+      }
+      long recovered = stream.durableSeq();
+      if (recovered < written.durableSeq()) {
+        durabilityLosses.add(
+            "stream " + id + " reported seqs below " + written.durableSeq() + " durable, but only "
+                + recovered + " survived its writer's crash");
+      }
+      if (recovered < written.nextSeq()) {
+        probes.hit("crash lost an unpersisted tail");
+      }
+      links.get(id).bind(stream);
+      done.run();
+    });
+  }
+
+  /** Logs by stream id, sorted. */
+  Map<String, StreamLog> logs() {
+    return logs;
+  }
+
+  /** Events a crash lost although their stream had reported them durable, one line per stream. */
+  List<String> durabilityLosses() {
+    return durabilityLosses;
+  }
+
+  @Override
+  public void close() {
+    memory.close();
+  }
+}
