@@ -37,7 +37,20 @@ public enum Faults {
    * record) instead of none, and a failing write writes a random prefix of its bytes first
    * (persisted streams only).
    */
-  TORN_WRITE;
+  TORN_WRITE,
+  /** A failed vertex is relaunched a random 1..restartDelayMsMax after the job asked for it. */
+  RESTART_DELAY,
+  /** Each link between workers delivers stream notifications late, in order. */
+  MESSAGE_DELAY,
+  /** Some stream notifications between vertices arrive twice. */
+  MESSAGE_DUPLICATION,
+  /** Each stream notification between vertices gets its own delay: they arrive out of order. */
+  MESSAGE_REORDER,
+  /**
+   * One worker is cut off from the others for a while: notifications across the cut are held
+   * and reads of streams across it find nothing, until it heals.
+   */
+  NETWORK_PARTITION;
 
   /** Parses {@code all} or a comma list such as {@code jitter,clock-skew}. */
   public static Set<Faults> parse(String text) {

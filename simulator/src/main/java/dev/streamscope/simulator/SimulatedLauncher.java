@@ -16,7 +16,8 @@ import java.util.function.Function;
 /**
  * Places vertices on the {@link SimulationLoop}: the simulated twin of the Vert.x launcher. Each
  * vertex gets an executor whose tasks keep their submission order (like a Vert.x context), with
- * the delays, skew and I/O latency the enabled {@link Faults} ask for.
+ * the delays, skew and I/O latency the enabled {@link Faults} ask for; a relaunched vertex starts
+ * late with {@link Faults#RESTART_DELAY}, and not before its worker is up.
  */
 final class SimulatedLauncher implements VertexLauncher {
   /** Fault knobs; a disabled fault contributes nothing. */
@@ -25,13 +26,15 @@ final class SimulatedLauncher implements VertexLauncher {
       long jitterMsMax,
       long stragglerDelayMs,
       long clockSkewMsMax,
-      long ioLatencyMsMax) {
+      long ioLatencyMsMax,
+      long restartDelayMsMax) {
     static Knobs defaults(Set<Faults> faults) {
-      return new Knobs(faults, 5, 50, 10_000, 20);
+      return new Knobs(faults, 5, 50, 10_000, 20, 500);
     }
   }
 
   private final SimulationLoop loop;
+  private final Probes probes;
   private final Knobs knobs;
   private final String stragglerVertex;
   private final Map<String, SimExecutor> executors = new TreeMap<>();
@@ -39,8 +42,9 @@ final class SimulatedLauncher implements VertexLauncher {
   private final Map<Integer, List<Runnable>> waitingForWorker = new TreeMap<>();
   private long launched;
 
-  SimulatedLauncher(SimulationLoop loop, Knobs knobs, String stragglerVertex) {
+  SimulatedLauncher(SimulationLoop loop, Probes probes, Knobs knobs, String stragglerVertex) {
     this.loop = loop;
+    this.probes = probes;
     this.knobs = knobs;
     this.stragglerVertex = stragglerVertex;
   }
@@ -48,9 +52,16 @@ final class SimulatedLauncher implements VertexLauncher {
   @Override
   public CompletionStage<Launched> launch(String vertexId, Function<VertexExecutor, Runnable> start) {
     SimExecutor executor = new SimExecutor(vertexId);
-    executors.put(vertexId, executor);
+    boolean relaunch = executors.put(vertexId, executor) != null;
     launched++;
     Runnable begin = () -> executor.execute(start.apply(executor));
+    if (relaunch && enabled(Faults.RESTART_DELAY)) {
+      // A restarted (or regenerating) vertex comes up a while after it was asked for.
+      probes.hit("restart-delay");
+      Runnable now = begin;
+      long delayMs = 1 + loop.random().nextLong(knobs.restartDelayMsMax());
+      begin = () -> loop.at(loop.nowMillis() + delayMs, "start " + vertexId, now);
+    }
     List<Runnable> waiting = waitingForWorker.get(Workers.of(vertexId));
     if (waiting != null) {
       waiting.add(begin); // Its worker's process is down: it starts when the worker is back.

@@ -8,9 +8,11 @@ import java.util.List;
 /**
  * An rStream as the vertices of a simulated job reach it: the real stream, which lives in its
  * writer's worker process, behind a link that records every event the stream stores into the
- * run's {@link StreamLog}. When the writer's process dies the link is down ({@link #unbind()}):
- * reads find nothing, until the stream recovered from storage is bound to it ({@link #bind}),
- * which wakes the readers as a reconnect would.
+ * run's {@link StreamLog}. Its notifications to the reader (published) and the writer (released)
+ * travel through the {@link SimulatedNetwork}, and a read across a network partition finds
+ * nothing until the partition heals. When the writer's process dies the link is down ({@link
+ * #unbind()}): reads find nothing, until the stream recovered from storage is bound to it
+ * ({@link #bind}), which wakes the readers as a reconnect would.
  *
  * <p>It forwards every method of {@link RStream} (a test checks that none is left to a default),
  * so it never hides a product behaviour.
@@ -18,16 +20,21 @@ import java.util.List;
 final class SimulatedStream implements RStream {
   private final String id;
   private final int writerWorker;
+  private final int readerWorker;
+  private final SimulatedNetwork network;
   private final StreamLog log;
   private final List<Runnable> publishListeners = new ArrayList<>();
   private final List<Runnable> releaseListeners = new ArrayList<>();
   private RStream stream;
   private int binding;
   private long releaseBelowWhileDown;
+  private boolean wakeOwed;
 
-  SimulatedStream(String id, int writerWorker, StreamLog log) {
+  SimulatedStream(String id, int writerWorker, int readerWorker, SimulatedNetwork network, StreamLog log) {
     this.id = id;
     this.writerWorker = writerWorker;
+    this.readerWorker = readerWorker;
+    this.network = network;
     this.log = log;
   }
 
@@ -37,12 +44,12 @@ final class SimulatedStream implements RStream {
     int current = ++binding;
     live.onPublished(() -> {
       if (binding == current) {
-        fire(publishListeners);
+        network.deliver(writerWorker, readerWorker, "published " + id, () -> fire(publishListeners));
       }
     });
     live.onReleased(() -> {
       if (binding == current) {
-        fire(releaseListeners);
+        network.deliver(readerWorker, writerWorker, "released " + id, () -> fire(releaseListeners));
       }
     });
     if (releaseBelowWhileDown > 0) {
@@ -109,9 +116,23 @@ final class SimulatedStream implements RStream {
     return stream == null ? 0 : stream.publishedSeq();
   }
 
+  /** Nothing while the stream is down or out of the reader's reach; the reader is woken later. */
   @Override
   public StreamEvent read(long seq) {
-    return stream == null ? null : stream.read(seq);
+    if (stream == null) {
+      return null;
+    }
+    if (network.cut(writerWorker, readerWorker)) {
+      if (!wakeOwed) {
+        wakeOwed = true;
+        network.readStalled(() -> {
+          wakeOwed = false;
+          fire(publishListeners);
+        });
+      }
+      return null;
+    }
+    return stream.read(seq);
   }
 
   @Override

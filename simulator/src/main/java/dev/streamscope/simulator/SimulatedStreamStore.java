@@ -39,6 +39,7 @@ final class SimulatedStreamStore implements RStreamStore {
 
   private final SimulationLoop loop;
   private final Probes probes;
+  private final SimulatedNetwork network;
   private final RStreamOptions options;
   private final SimulatedFileSystem.Knobs fsKnobs;
   private final LongSupplier ioLatencyMs;
@@ -58,12 +59,14 @@ final class SimulatedStreamStore implements RStreamStore {
   SimulatedStreamStore(
       SimulationLoop loop,
       Probes probes,
+      SimulatedNetwork network,
       RStreamOptions options,
       SimulatedFileSystem.Knobs fsKnobs,
       LongSupplier ioLatencyMs,
       RegenerationHook regeneration) {
     this.loop = loop;
     this.probes = probes;
+    this.network = network;
     this.options = options.withGcOnRelease(false);
     this.fsKnobs = fsKnobs;
     this.ioLatencyMs = ioLatencyMs;
@@ -79,7 +82,10 @@ final class SimulatedStreamStore implements RStreamStore {
     SimulatedStream link = links.get(streamId);
     if (link == null) {
       int writer = Workers.of(producer);
-      link = new SimulatedStream(streamId, writer, logs.computeIfAbsent(streamId, id -> new StreamLog()));
+      link =
+          new SimulatedStream(
+              streamId, writer, Workers.readerOf(streamId), network,
+              logs.computeIfAbsent(streamId, id -> new StreamLog()));
       links.put(streamId, link);
       producers.put(streamId, producer);
       link.bind(persisted() ? process(writer).store().open(streamId, producer) : memory.open(streamId, producer));

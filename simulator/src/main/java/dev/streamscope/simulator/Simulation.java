@@ -72,7 +72,8 @@ public final class Simulation {
       streamOptions = buggify(streamOptions, loop.random());
     }
     SimulatedLauncher launcher =
-        new SimulatedLauncher(loop, SimulatedLauncher.Knobs.defaults(faults), straggler);
+        new SimulatedLauncher(loop, probes, SimulatedLauncher.Knobs.defaults(faults), straggler);
+    SimulatedNetwork network = new SimulatedNetwork(loop, probes, SimulatedNetwork.Knobs.defaults(faults));
     Job[] job = new Job[1];
     RegenerationHook regeneration =
         (streamId, producer, fromSeq) -> {
@@ -81,10 +82,12 @@ public final class Simulation {
         };
     SimulatedStreamStore streams =
         new SimulatedStreamStore(
-            loop, probes, streamOptions, SimulatedFileSystem.Knobs.of(faults), launcher::ioLatencyMs, regeneration);
+            loop, probes, network, streamOptions, SimulatedFileSystem.Knobs.of(faults), launcher::ioLatencyMs,
+            regeneration);
     try (streams) {
       job[0] = Job.start(graph, streams, launcher, config, RecoveryConfig.recompute(RESTARTS_MAX));
       scheduleCrashes(loop, job[0], launcher, streams, probes, vertices, faults, settings.faultWindowTasks());
+      schedulePartition(loop, network, vertices, faults, settings.faultWindowTasks());
       boolean done = loop.runUntil(() -> job[0].completion().isDone(), settings.virtualMillisMax());
       boolean stalled = !done && loop.isIdle();
       Throwable failure = null;
@@ -174,6 +177,19 @@ public final class Simulation {
             // The job learns of the crash (a failure detector would tell it) and restarts them.
             vertices.stream().filter(v -> Workers.of(v) == worker).forEach(v -> killIfRunning(job, v));
           });
+    }
+  }
+
+  /** Cuts one worker off from the others once, after a seeded number of tasks, for a while. */
+  private static void schedulePartition(
+      SimulationLoop loop, SimulatedNetwork network, List<String> vertices, Set<Faults> faults, long windowTasks) {
+    if (faults.contains(Faults.NETWORK_PARTITION)) {
+      int worker = loop.random().nextInt(workerCount(vertices));
+      long durationMs = network.partitionMs();
+      loop.afterTasks(
+          loop.random().nextLong(windowTasks + 1),
+          "partition worker#" + worker,
+          () -> network.partition(worker, durationMs));
     }
   }
 

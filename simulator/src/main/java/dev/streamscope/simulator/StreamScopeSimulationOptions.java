@@ -28,8 +28,9 @@ public interface StreamScopeSimulationOptions extends StreamScopePipelineOptions
   @Description(
       "Faults to inject: all, none, or a comma list of jitter, straggler, clock-skew, slow-disk,"
           + " vertex-crash, worker-crash, fs-write-failure, fs-flush-failure, fs-read-failure,"
-          + " torn-write (the last four act on persisted rStreams, see --rstreamPersistence)."
-          + " Each seed switches on a seeded subset of them.")
+          + " torn-write (these four act on persisted rStreams, see --rstreamPersistence),"
+          + " restart-delay, message-delay, message-duplication, message-reorder,"
+          + " network-partition. Each seed switches on a seeded subset of them.")
   @Default.String("all")
   String getFaults();
 

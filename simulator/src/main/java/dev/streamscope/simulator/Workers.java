@@ -15,4 +15,13 @@ final class Workers {
     }
     return Integer.parseInt(vertexId.substring(hash + 1));
   }
+
+  /** The worker of the reader of rStream {@code streamId} (see {@code JobGraph.streamId}). */
+  static int readerOf(String streamId) {
+    int at = streamId.lastIndexOf("/p");
+    if (at < 0 || streamId.indexOf("->") < 0 || at < streamId.indexOf("->")) {
+      throw new IllegalArgumentException("not an rStream id (producer/outN/pI->consumer/inM/pJ): " + streamId);
+    }
+    return Integer.parseInt(streamId.substring(at + 2));
+  }
 }

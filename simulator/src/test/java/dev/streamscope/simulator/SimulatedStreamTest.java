@@ -27,7 +27,9 @@ class SimulatedStreamTest {
   @Test
   void theLogSeesWhereTheStreamStoredEachEvent() {
     StreamLog log = new StreamLog();
-    SimulatedStream stream = new SimulatedStream("s", 0, log);
+    SimulatedNetwork network =
+        new SimulatedNetwork(new SimulationLoop(1), new Probes(), SimulatedNetwork.Knobs.defaults(java.util.Set.of()));
+    SimulatedStream stream = new SimulatedStream("a/out0/p0->b/in0/p0", 0, 0, network, log);
     stream.bind(new InMemoryRStream("s", "p#0"));
     stream.write(StreamEvent.data(0, new byte[] {1}));
     stream.write(StreamEvent.data(1, new byte[] {2}));

@@ -68,7 +68,9 @@ class SimulationScenariosTest {
     List<String> expected =
         List.of(
             "vertex-crash", "worker-crash", "fs-write-failure", "fs-flush-failure", "fs-read-failure",
-            "torn-write", "crash lost an unpersisted tail", "regenerate");
+            "torn-write", "restart-delay", "message-delay", "message-duplication", "message-reorder",
+            "network-partition", "crash lost an unpersisted tail", "regenerate",
+            "read stalled by a partition");
     for (String probe : expected) {
       org.junit.jupiter.api.Assertions.assertTrue(
           STRUCK.getOrDefault(probe, 0L) > 0, probe + " never struck; struck: " + STRUCK);

@@ -221,5 +221,11 @@ class StreamScopeSimulationRunnerTest {
     IllegalArgumentException seeds =
         assertThrows(IllegalArgumentException.class, () -> pipeline("--seeds=0").run());
     assertTrue(seeds.getMessage().contains("--seeds=0"), seeds.getMessage());
+    IllegalArgumentException trace =
+        assertThrows(IllegalArgumentException.class, () -> pipeline("--traceFile=t.trace").run());
+    assertTrue(trace.getMessage().contains("--traceFile") && trace.getMessage().contains("--seed"), trace.getMessage());
+    IllegalArgumentException persistence =
+        assertThrows(IllegalArgumentException.class, () -> pipeline("--rstreamPersistence=tape").run());
+    assertTrue(persistence.getMessage().contains("--rstreamPersistence"), persistence.getMessage());
   }
 }
