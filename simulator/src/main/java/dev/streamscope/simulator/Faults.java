@@ -6,7 +6,9 @@ import java.util.Set;
 
 /**
  * The fault kinds the simulator injects, each with its own switch. Faults act at the seams
- * (scheduling, clocks, blocking I/O), never by changing product logic.
+ * (scheduling, clocks, blocking I/O, the file system, the notifications and reads between
+ * vertices, process deaths), never by changing product logic; the deliberate bugs that show the
+ * checkers can fail are not faults but test-only hooks in the product ({@code TestHooks}).
  */
 public enum Faults {
   /** Tasks and stream wake-ups are delayed by a random 0..jitterMsMax: messages reorder. */
