@@ -178,6 +178,9 @@ final class SimulatedLauncher implements VertexLauncher {
       CompletableFuture<T> result = new CompletableFuture<>();
       long latency = ioLatencyMs();
       loop.at(loop.nowMillis() + latency, vertexId + "/io", () -> {
+        if (stopped) {
+          return; // Its process died (or the vertex was stopped): the call never happens.
+        }
         T value;
         try {
           value = task.call();

@@ -1,9 +1,11 @@
 package dev.streamscope.simulator;
 
+import dev.streamscope.rstream.DeterminismViolationException;
 import dev.streamscope.rstream.RStream;
 import dev.streamscope.rstream.StreamEvent;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * An rStream as the vertices of a simulated job reach it: the real stream, which lives in its
@@ -25,7 +27,9 @@ final class SimulatedStream implements RStream {
   private final StreamLog log;
   private final List<Runnable> publishListeners = new ArrayList<>();
   private final List<Runnable> releaseListeners = new ArrayList<>();
+  private final List<Consumer<DeterminismViolationException>> violationListeners = new ArrayList<>();
   private RStream stream;
+  private boolean persistent;
   private int binding;
   private long releaseBelowWhileDown;
   private boolean wakeOwed;
@@ -41,7 +45,9 @@ final class SimulatedStream implements RStream {
   /** Connects the link to {@code live} (a new stream, or one recovered after a crash). */
   void bind(RStream live) {
     stream = live;
+    persistent = live.persistent();
     int current = ++binding;
+    violationListeners.forEach(live::onDeterminismViolation);
     live.onPublished(() -> {
       if (binding == current) {
         network.deliver(writerWorker, readerWorker, "published " + id, () -> fire(publishListeners));
@@ -181,14 +187,18 @@ final class SimulatedStream implements RStream {
     releaseListeners.add(listener);
   }
 
+  /** The strategy's answer, the same for every stream bound to this link (also while down). */
   @Override
   public boolean persistent() {
-    return stream.persistent();
+    return persistent;
   }
 
+  /** Registered on the stream bound now and on every one bound after a crash. */
   @Override
-  public void onDeterminismViolation(
-      java.util.function.Consumer<dev.streamscope.rstream.DeterminismViolationException> listener) {
-    stream.onDeterminismViolation(listener);
+  public void onDeterminismViolation(Consumer<DeterminismViolationException> listener) {
+    violationListeners.add(listener);
+    if (stream != null) {
+      stream.onDeterminismViolation(listener);
+    }
   }
 }

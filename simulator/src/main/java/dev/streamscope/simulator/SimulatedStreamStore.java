@@ -8,6 +8,10 @@ import dev.streamscope.rstream.persist.PersistenceStrategy;
 import dev.streamscope.rstream.persist.RStreamOptions;
 import dev.streamscope.rstream.persist.RegenerationHook;
 import dev.streamscope.rstream.segment.CorruptSegmentException;
+import dev.streamscope.vertex.snapshot.FileSystemSnapshotStore;
+import dev.streamscope.vertex.snapshot.InMemorySnapshotStore;
+import dev.streamscope.vertex.snapshot.SnapshotStore;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +39,9 @@ final class SimulatedStreamStore implements RStreamStore {
       int worker, int generation, SimulatedFileSystem fs, SimulatedStreamIo io, HadoopRStreamStore store) {}
 
   private static final Path JOB_DIR = new Path("/streamscope/job");
+  private static final Path SNAPSHOT_DIR = new Path(JOB_DIR, ".snapshots");
+  /** As many snapshot versions per vertex as a real run keeps. */
+  private static final int SNAPSHOT_VERSIONS_KEPT = 3;
   private static final long RECOVERY_RETRY_MS = 20;
 
   private final SimulationLoop loop;
@@ -45,6 +52,7 @@ final class SimulatedStreamStore implements RStreamStore {
   private final LongSupplier ioLatencyMs;
   private final RegenerationHook regeneration;
   private final InMemoryRStreamStore memory = new InMemoryRStreamStore(true);
+  private final InMemorySnapshotStore memorySnapshots = new InMemorySnapshotStore(SNAPSHOT_VERSIONS_KEPT);
   private final SimulatedStorage storage = new SimulatedStorage();
   private final Map<Integer, Process> processes = new TreeMap<>();
   private final Map<String, SimulatedStream> links = new TreeMap<>();
@@ -169,6 +177,36 @@ final class SimulatedStreamStore implements RStreamStore {
       links.get(id).bind(stream);
       done.run();
     });
+  }
+
+  /**
+   * Where vertices keep their snapshots: in memory with memory-only streams (nothing loses them,
+   * as nothing loses those streams), else files in storage, written and read by the process of
+   * the vertex's worker (a crash fails its calls in flight, as it does its streams').
+   */
+  SnapshotStore snapshots() {
+    return new SnapshotStore() {
+      private SnapshotStore of(String vertexId) {
+        return persisted()
+            ? new FileSystemSnapshotStore(process(Workers.of(vertexId)).fs(), SNAPSHOT_DIR, SNAPSHOT_VERSIONS_KEPT)
+            : memorySnapshots;
+      }
+
+      @Override
+      public void write(String vertexId, long version, byte[] payload) throws IOException {
+        of(vertexId).write(vertexId, version, payload);
+        probes.hit("snapshot written");
+      }
+
+      @Override
+      public List<Snapshot> readAll(String vertexId) throws IOException {
+        List<Snapshot> all = of(vertexId).readAll(vertexId);
+        if (!all.isEmpty()) {
+          probes.hit("snapshot found at a start"); // Only restarted vertices have any.
+        }
+        return all;
+      }
+    };
   }
 
   /** Logs by stream id, sorted. */

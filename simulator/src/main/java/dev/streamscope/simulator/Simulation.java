@@ -5,6 +5,7 @@ import dev.streamscope.rstream.persist.RStreamOptions;
 import dev.streamscope.rstream.persist.RegenerationHook;
 import dev.streamscope.vertex.Job;
 import dev.streamscope.vertex.RecoveryConfig;
+import dev.streamscope.vertex.RecoveryStrategy;
 import dev.streamscope.vertex.VertexConfig;
 import dev.streamscope.vertex.graph.JobGraph;
 import dev.streamscope.vertex.graph.StageSpec;
@@ -30,13 +31,20 @@ public final class Simulation {
    * What every run of a simulation shares: everything but the seed and the faults.
    *
    * @param streamOptions how rStreams are persisted ({@code memory-only}: not at all)
+   * @param recoveryStrategy how every vertex recovers (recompute, or a checkpoint strategy with
+   *     snapshots every {@code checkpointIntervalMs})
    * @param virtualMillisMax virtual time after which a run counts as stuck
    * @param faultWindowTasks how many tasks a failure-free run takes: faults that strike once
    *     (crashes) land after a seeded number of tasks up to this, so anywhere in the run (by
    *     virtual time they could not: tasks take none, and a whole run may happen at one instant)
    */
   public record Settings(
-      VertexConfig vertexConfig, RStreamOptions streamOptions, long virtualMillisMax, long faultWindowTasks) {}
+      VertexConfig vertexConfig,
+      RStreamOptions streamOptions,
+      RecoveryStrategy recoveryStrategy,
+      long checkpointIntervalMs,
+      long virtualMillisMax,
+      long faultWindowTasks) {}
 
   /** Runs {@code graph} with {@code seed} and {@code faults}. */
   public static RunRecord run(JobGraph graph, long seed, Set<Faults> faults, Settings settings) {
@@ -68,8 +76,14 @@ public final class Simulation {
               config.sourceBundleElementsMax(), turnEventsMax, config.streamBufferBytesMax(), config.idlePollMs());
     }
     RStreamOptions streamOptions = settings.streamOptions();
-    if (!faults.isEmpty() && streamOptions.strategy() != PersistenceStrategy.MEMORY_ONLY) {
-      streamOptions = buggify(streamOptions, loop.random());
+    long checkpointIntervalMs = settings.checkpointIntervalMs();
+    if (!faults.isEmpty()) {
+      if (streamOptions.strategy() != PersistenceStrategy.MEMORY_ONLY) {
+        streamOptions = buggify(streamOptions, loop.random());
+      }
+      // BUGGIFY-style knob: runs last a few virtual ms, so snapshots must come often to matter.
+      long[] intervalsMs = {1, 10, 100, checkpointIntervalMs};
+      checkpointIntervalMs = pick(intervalsMs, loop.random());
     }
     SimulatedLauncher launcher =
         new SimulatedLauncher(loop, probes, SimulatedLauncher.Knobs.defaults(faults), straggler);
@@ -85,7 +99,10 @@ public final class Simulation {
             loop, probes, network, streamOptions, SimulatedFileSystem.Knobs.of(faults), launcher::ioLatencyMs,
             regeneration);
     try (streams) {
-      job[0] = Job.start(graph, streams, launcher, config, RecoveryConfig.recompute(RESTARTS_MAX));
+      RecoveryStrategy strategy = settings.recoveryStrategy();
+      RecoveryConfig recovery =
+          RecoveryConfig.snapshots(RESTARTS_MAX, streams.snapshots(), checkpointIntervalMs, stage -> strategy);
+      job[0] = Job.start(graph, streams, launcher, config, recovery);
       scheduleCrashes(loop, job[0], launcher, streams, probes, vertices, faults, settings.faultWindowTasks());
       schedulePartition(loop, network, vertices, faults, settings.faultWindowTasks());
       boolean done = loop.runUntil(() -> job[0].completion().isDone(), settings.virtualMillisMax());

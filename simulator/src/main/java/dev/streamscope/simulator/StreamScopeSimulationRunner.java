@@ -15,6 +15,7 @@ import dev.streamscope.simulator.checkers.StreamOrderChecker;
 import dev.streamscope.simulator.checkers.WatermarkChecker;
 import dev.streamscope.translation.PipelineTranslator;
 import dev.streamscope.translation.TranslatedJob;
+import dev.streamscope.vertex.RecoveryStrategy;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -89,6 +90,8 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
         new Simulation.Settings(
             StreamScopeRunner.vertexConfig(options),
             streamOptions(options),
+            RecoveryStrategy.parse(options.getRecoveryStrategy()),
+            options.getCheckpointIntervalMs(),
             options.getSimulationTimeLimitMs(),
             0);
 
@@ -99,6 +102,8 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
         new Simulation.Settings(
             referenceSettings.vertexConfig(),
             referenceSettings.streamOptions(),
+            referenceSettings.recoveryStrategy(),
+            referenceSettings.checkpointIntervalMs(),
             referenceSettings.virtualMillisMax(),
             Math.max(1, reference.tasks()));
 
@@ -237,10 +242,20 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
     return null;
   }
 
-  /** The rStream options a real run would use (its root directory aside: storage is simulated). */
+  /**
+   * The rStream options a real run would use (its root directory aside: storage is simulated):
+   * the recovery strategy decides the persistence where it implies one ({@code persistent}:
+   * synchronous; {@code checkpoint-replay}: memory-only), else {@code --rstreamPersistence}.
+   */
   static RStreamOptions streamOptions(StreamScopePipelineOptions options) {
+    PersistenceStrategy persistence =
+        switch (RecoveryStrategy.parse(options.getRecoveryStrategy())) {
+          case PERSISTENT -> PersistenceStrategy.SYNCHRONOUS;
+          case CHECKPOINT_REPLAY -> PersistenceStrategy.MEMORY_ONLY;
+          default -> PersistenceStrategy.parse(options.getRstreamPersistence());
+        };
     return RStreamOptions.defaults()
-        .withStrategy(PersistenceStrategy.parse(options.getRstreamPersistence()))
+        .withStrategy(persistence)
         .withFlushMode(FlushMode.parse(options.getRstreamFlushMode()))
         .withBatch(RStreamOptions.defaults().batchBytesMax(), options.getRstreamFlushIntervalMs())
         .withMemoryBytesMax(options.getRstreamMemoryBytesMax());

@@ -52,10 +52,11 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The CI scenarios: eight pipelines, each simulated with every fault kind over several seeds, on
- * hybrid, synchronous and memory-only rStreams; every seed must pass every checker, and every
- * fault that strikes at a moment must have struck somewhere in the suite. {@code
- * -Dsimulation.seeds=N} runs more seeds (see README).
+ * The CI scenarios: eight pipelines, each simulated with every fault kind over several seeds,
+ * under every recovery strategy (hybrid, persistent, checkpoint-replay, and recompute on hybrid
+ * and on memory-only rStreams); every seed must pass every checker, and every fault that strikes
+ * at a moment must have struck somewhere in the suite. {@code -Dsimulation.seeds=N} runs more
+ * seeds (see README).
  */
 class SimulationScenariosTest {
   private static final int SEEDS = Integer.getInteger("simulation.seeds", 4);
@@ -70,7 +71,7 @@ class SimulationScenariosTest {
             "vertex-crash", "worker-crash", "fs-write-failure", "fs-flush-failure", "fs-read-failure",
             "torn-write", "restart-delay", "message-delay", "message-duplication", "message-reorder",
             "network-partition", "crash lost an unpersisted tail", "regenerate",
-            "read stalled by a partition");
+            "read stalled by a partition", "snapshot written", "snapshot found at a start");
     for (String probe : expected) {
       org.junit.jupiter.api.Assertions.assertTrue(
           STRUCK.getOrDefault(probe, 0L) > 0, probe + " never struck; struck: " + STRUCK);
@@ -131,10 +132,18 @@ class SimulationScenariosTest {
     }
   }
 
+  /** How the job recovers: a recovery strategy, and the rStream persistence it runs on. */
+  private static final List<String> RECOVERY =
+      List.of(
+          "--recoveryStrategy=hybrid --rstreamPersistence=hybrid",
+          "--recoveryStrategy=persistent",
+          "--recoveryStrategy=checkpoint-replay",
+          "--recoveryStrategy=recompute --rstreamPersistence=hybrid",
+          "--recoveryStrategy=recompute --rstreamPersistence=memory-only");
+
   static Stream<Arguments> scenarios() {
-    List<String> persistence = List.of("hybrid", "synchronous", "memory-only");
     return pipelines().flatMap(
-        pipeline -> persistence.stream().map(p -> Arguments.of(pipeline.get()[0], p, pipeline.get()[1])));
+        pipeline -> RECOVERY.stream().map(r -> Arguments.of(pipeline.get()[0], r, pipeline.get()[1])));
   }
 
   static Stream<Arguments> pipelines() {
@@ -197,23 +206,25 @@ class SimulationScenariosTest {
     return all.stream();
   }
 
-  @ParameterizedTest(name = "{0} on {1} rStreams")
+  @ParameterizedTest(name = "{0} {1}")
   @MethodSource("scenarios")
-  void everySeedPassesEveryChecker(String name, String persistence, Consumer<Pipeline> build)
+  void everySeedPassesEveryChecker(String name, String recovery, Consumer<Pipeline> build)
       throws Exception {
     Files.createDirectories(output);
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "--runner=StreamScopeSimulation", "--parallelism=3", "--faults=all",
+                "--seeds=" + SEEDS, "--maxBundleSize=200",
+                // WriteFiles names its temporary files with random UUIDs: by design not
+                // reproducible, so those streams are not compared (the files are, below).
+                "--nondeterministicSteps=TextIO.Write/WriteFiles"));
+    args.addAll(List.of(recovery.split(" ")));
     Pipeline p =
-        Pipeline.create(
-            PipelineOptionsFactory.fromArgs(
-                    "--runner=StreamScopeSimulation", "--parallelism=3", "--faults=all",
-                    "--seeds=" + SEEDS, "--maxBundleSize=200", "--rstreamPersistence=" + persistence,
-                    // WriteFiles names its temporary files with random UUIDs: by design not
-                    // reproducible, so those streams are not compared (the files are, below).
-                    "--nondeterministicSteps=TextIO.Write/WriteFiles")
-                .create());
+        Pipeline.create(PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).create());
     build.accept(p);
     SimulationResult result = (SimulationResult) p.run();
-    assertEquals(SEEDS + " passed, 0 failed", result.report().summary(), name);
+    assertEquals(SEEDS + " passed, 0 failed", result.report().summary(), name + " " + recovery);
     result.report().probeTotals().forEach((probe, count) -> STRUCK.merge(probe, count, Long::sum));
     if (name.equals("fileSink")) {
       assertFileSinkOutput();

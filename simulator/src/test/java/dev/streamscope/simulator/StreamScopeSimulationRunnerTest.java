@@ -182,6 +182,8 @@ class StreamScopeSimulationRunnerTest {
               new Simulation.Settings(
                   dev.streamscope.vertex.VertexConfig.defaults(),
                   dev.streamscope.rstream.persist.RStreamOptions.defaults(),
+                  dev.streamscope.vertex.RecoveryStrategy.HYBRID,
+                  1_000,
                   3_600_000,
                   500));
     }

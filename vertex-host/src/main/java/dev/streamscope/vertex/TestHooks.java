@@ -4,8 +4,8 @@ package dev.streamscope.vertex;
  * Deliberate bugs, for tests only: each switch turns one guarantee of the vertex host off, so
  * that the simulator's checkers can be shown to catch its loss (a checker that never fails
  * proves nothing). All are off by default, and no product code sets them; they are read only on
- * paths that are not hot (an input with nothing to read, a regeneration), so they cost nothing when off. A test
- * that sets one resets it in a {@code finally}.
+ * paths that are not hot (an input with nothing to read, a regeneration), so they cost nothing
+ * when off. A test that sets one resets it in a {@code finally}.
  */
 public final class TestHooks {
   private TestHooks() {}
