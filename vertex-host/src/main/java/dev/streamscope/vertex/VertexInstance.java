@@ -61,6 +61,7 @@ final class VertexInstance implements OperatorContext {
   private VertexSnapshot unstableSnapshot;
   private boolean unstableSnapshotWritten;
   private CompletableFuture<Void> snapshotWrite = CompletableFuture.completedFuture(null);
+  private boolean finishReported; // guarded by this
   private long snapshotTimerId = -1;
   private long progressAtLastSnapshot = -1;
   private volatile long restoredVersion;
@@ -103,8 +104,9 @@ final class VertexInstance implements OperatorContext {
     return vertexId;
   }
 
+  /** Finished, and the job was told so. */
   synchronized boolean isFinished() {
-    return state == VertexState.FINISHED;
+    return state == VertexState.FINISHED && finishReported;
   }
 
   /**
@@ -231,12 +233,14 @@ final class VertexInstance implements OperatorContext {
   /**
    * Stops this instance for good, from any thread: a turn in progress finishes first (turns hold
    * the instance's monitor), none starts after. Its outputs are then free for a replacement.
-   * Returns false if it had already finished, failed or been cancelled.
+   * Returns false if it had already finished (and told the job), failed or been cancelled.
    */
   boolean kill() {
     killed = true;
     synchronized (this) {
-      if (state.isTerminal()) {
+      // Finished but not reported (a snapshot write was still landing) counts as not finished:
+      // the write may never land now, so the job must restart it, or it would wait for ever.
+      if (state.isTerminal() && !(state == VertexState.FINISHED && !finishReported)) {
         return false;
       }
       state = VertexState.FAILED;
@@ -399,7 +403,7 @@ final class VertexInstance implements OperatorContext {
     }
     moveTo(VertexState.FINISHED);
     // A snapshot still being written must land before the job may end (and delete its files).
-    snapshotWrite.whenComplete((ignored, error) -> onDone.accept(this, null));
+    snapshotWrite.whenComplete((ignored, error) -> reportFinished());
   }
 
   /**
@@ -504,6 +508,17 @@ final class VertexInstance implements OperatorContext {
     if (!killed) {
       fail(cause);
     }
+  }
+
+  /** Tells the job this instance finished, unless it was killed first (see {@link #kill}). */
+  private void reportFinished() {
+    synchronized (this) {
+      if (state != VertexState.FINISHED) {
+        return; // Killed while its last snapshot was landing: the job restarts it.
+      }
+      finishReported = true;
+    }
+    onDone.accept(this, null);
   }
 
   private void fail(Throwable cause) {

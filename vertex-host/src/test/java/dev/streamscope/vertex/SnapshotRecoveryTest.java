@@ -144,6 +144,67 @@ class SnapshotRecoveryTest {
     }
   }
 
+  /**
+   * Found by the simulator: a vertex that finished while its last snapshot was still being
+   * written waits for the write before it tells the job; if its process dies then, the write
+   * never lands. Killing it must restart it (not refuse, as for a finished vertex), or the job
+   * waits for ever.
+   */
+  @Test
+  void aVertexKilledWhileItsLastSnapshotIsLandingIsRestarted() throws Exception {
+    Map<Integer, List<String>> reference = reference();
+    collectors.clear();
+    java.util.concurrent.CountDownLatch writing = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch land = new java.util.concurrent.CountDownLatch(1);
+    InMemorySnapshotStore stored = new InMemorySnapshotStore(3);
+    SnapshotStore slowForOdds =
+        new SnapshotStore() {
+          @Override
+          public void write(String vertexId, long version, byte[] payload) throws java.io.IOException {
+            if (vertexId.equals("odds#0") && land.getCount() > 0) {
+              writing.countDown();
+              try {
+                land.await(60, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException();
+              }
+            }
+            stored.write(vertexId, version, payload);
+          }
+
+          @Override
+          public List<Snapshot> readAll(String vertexId) {
+            return stored.readAll(vertexId);
+          }
+        };
+    gateOpen.set(false); // The sources hold at half way until odds#0 is writing a snapshot.
+    Job job =
+        Job.start(
+            graph(),
+            new InMemoryRStreamStore(true),
+            new VertxVertexLauncher(vertx),
+            CONFIG,
+            RecoveryConfig.snapshots(2, slowForOdds, 1, stage -> RecoveryStrategy.HYBRID));
+    try {
+      assertTrue(writing.await(30, TimeUnit.SECONDS), "odds#0 started a snapshot");
+      gateOpen.set(true);
+      // Every input ended downstream, so odds#0 finished; its snapshot has not landed.
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> collectors.size() == 2 && collectors.values().stream().allMatch(c -> c.seen.contains("wmend")));
+      assertFalse(job.completion().isDone(), "the job waits for odds#0's snapshot");
+      job.kill("odds#0");
+      land.countDown();
+      job.completion().get(60, TimeUnit.SECONDS);
+      assertEquals(1, job.restarts());
+      assertEquals(reference, collected());
+    } finally {
+      land.countDown();
+      job.stop().get(30, TimeUnit.SECONDS);
+    }
+  }
+
   @Test
   void aStageUnderRecomputeTakesNoSnapshotsAndStillRecoversExactly() throws Exception {
     Map<Integer, List<String>> reference = reference();
