@@ -74,6 +74,12 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
     Faults.parse(simulationOptions.getFaults());
     StreamScopeRunner.requireAtLeastOne("seeds", simulationOptions.getSeeds());
     StreamScopeRunner.requireAtLeastOne("simulationTimeLimitMs", simulationOptions.getSimulationTimeLimitMs());
+    if (!simulationOptions.getRecoveryStrategies().isBlank()) {
+      throw new IllegalArgumentException(
+          "Invalid option --recoveryStrategies=" + simulationOptions.getRecoveryStrategies()
+              + ": the simulation runs every stage under --recoveryStrategy; per-step strategies"
+              + " are not simulated yet");
+    }
     if (simulationOptions.getTraceFile() != null && simulationOptions.getSeed() == null) {
       throw new IllegalArgumentException(
           "Invalid option --traceFile=" + simulationOptions.getTraceFile()

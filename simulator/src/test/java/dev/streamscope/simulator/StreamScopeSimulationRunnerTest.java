@@ -226,6 +226,9 @@ class StreamScopeSimulationRunnerTest {
     IllegalArgumentException trace =
         assertThrows(IllegalArgumentException.class, () -> pipeline("--traceFile=t.trace").run());
     assertTrue(trace.getMessage().contains("--traceFile") && trace.getMessage().contains("--seed"), trace.getMessage());
+    IllegalArgumentException perStep =
+        assertThrows(IllegalArgumentException.class, () -> pipeline("--recoveryStrategies=Sum=persistent").run());
+    assertTrue(perStep.getMessage().contains("--recoveryStrategies"), perStep.getMessage());
     IllegalArgumentException persistence =
         assertThrows(IllegalArgumentException.class, () -> pipeline("--rstreamPersistence=tape").run());
     assertTrue(persistence.getMessage().contains("--rstreamPersistence"), persistence.getMessage());
