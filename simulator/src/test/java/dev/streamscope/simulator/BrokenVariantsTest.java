@@ -139,13 +139,19 @@ class BrokenVariantsTest {
     assertEquals(SEED_BUDGET + " passed, 0 failed", simulate(faults, "--rstreamPersistence=hybrid").report().summary());
   }
 
+  /**
+   * Under recompute every restarted reader reads its inputs from the start, so it needs every
+   * tail a crash lost; with snapshots a restarted reader often restores past the lost tail, and
+   * the bug shows less often (2 of 20 seeds).
+   */
   @Test
   void anUnpersistedTailLostWithoutRecomputeIsCaughtByLiveness() {
     String faults = "worker-crash";
+    String[] recovery = {"--recoveryStrategy=recompute", "--rstreamPersistence=hybrid"};
     dev.streamscope.vertex.TestHooks.ignoreRegeneration = true;
-    caughtBy("lose the unpersisted tail without recompute", "liveness", simulate(faults, "--rstreamPersistence=hybrid"));
+    caughtBy("lose the unpersisted tail without recompute", "liveness", simulate(faults, recovery));
     dev.streamscope.vertex.TestHooks.ignoreRegeneration = false;
-    assertEquals(SEED_BUDGET + " passed, 0 failed", simulate(faults, "--rstreamPersistence=hybrid").report().summary());
+    assertEquals(SEED_BUDGET + " passed, 0 failed", simulate(faults, recovery).report().summary());
   }
 
   @Test
