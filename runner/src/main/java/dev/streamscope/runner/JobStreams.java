@@ -34,6 +34,7 @@ import java.util.function.Function;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
@@ -66,7 +67,7 @@ final class JobStreams implements RStreamStore {
   private final boolean keep;
   private final SnapshotStore snapshots;
   private final AtomicBoolean closing = new AtomicBoolean();
-  private volatile Job job;
+  private final AtomicReference<Job> job;
 
   private JobStreams(
       Function<String, PersistenceStrategy> persistenceOfStage,
@@ -75,7 +76,9 @@ final class JobStreams implements RStreamStore {
       Path jobDir,
       VertxStreamIo io,
       boolean keep,
-      SnapshotStore snapshots) {
+      SnapshotStore snapshots,
+      AtomicReference<Job> job) {
+    this.job = job;
     this.persistenceOfStage = persistenceOfStage;
     this.persisted = persisted;
     this.fs = fs;
@@ -109,11 +112,20 @@ final class JobStreams implements RStreamStore {
       needed.add(persistenceOfStage.apply(stage.id()));
     }
     needed.remove(PersistenceStrategy.MEMORY_ONLY);
+    AtomicReference<Job> job = new AtomicReference<>();
     if (needed.isEmpty()) {
       return new JobStreams(
           persistenceOfStage, Map.of(), null, null, null, false,
-          new InMemorySnapshotStore(SNAPSHOT_VERSIONS_KEPT));
+          new InMemorySnapshotStore(SNAPSHOT_VERSIONS_KEPT), job);
     }
+    // Tier 3 of the reads: a lost, unpersisted tail is written again by its producer.
+    RegenerationHook regeneration =
+        (streamId, producer, fromSeq) -> {
+          Job running = job.get();
+          if (running != null) {
+            running.regenerate(producer);
+          }
+        };
     URI root = URI.create(options.getRstreamRoot());
     String jobId = options.getJobId().isEmpty() ? UUID.randomUUID().toString() : options.getJobId();
     FileSystem fs;
@@ -138,7 +150,7 @@ final class JobStreams implements RStreamStore {
               .withBatch(RStreamOptions.defaults().batchBytesMax(), options.getRstreamFlushIntervalMs())
               .withMemoryBytesMax(options.getRstreamMemoryBytesMax())
               .withGcOnRelease(false);
-      persisted.put(strategy, new HadoopRStreamStore(fs, jobDir, streamOptions, io, RegenerationHook.NONE));
+      persisted.put(strategy, new HadoopRStreamStore(fs, jobDir, streamOptions, io, regeneration));
     }
     if (resume) {
       LOG.info("Job {} exists in {}: resuming it from its rStreams and snapshots", jobId, jobDir);
@@ -159,7 +171,8 @@ final class JobStreams implements RStreamStore {
     }
     return new JobStreams(
         persistenceOfStage, persisted, fs, jobDir, io, options.getKeepRstreams(),
-        new FileSystemSnapshotStore(fs, new Path(jobDir, SNAPSHOTS_DIR), SNAPSHOT_VERSIONS_KEPT));
+        new FileSystemSnapshotStore(fs, new Path(jobDir, SNAPSHOTS_DIR), SNAPSHOT_VERSIONS_KEPT),
+        job);
   }
 
   /**
@@ -198,7 +211,7 @@ final class JobStreams implements RStreamStore {
 
   /** The job whose outcome decides whether its directory is kept. */
   void attach(Job job) {
-    this.job = job;
+    this.job.set(job);
   }
 
   /** Where the job's rStreams are persisted, or null if they are all in memory. */
@@ -221,7 +234,10 @@ final class JobStreams implements RStreamStore {
     if (persisted.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
-    boolean failed = job == null || job.completion().isCompletedExceptionally() && !job.completion().isCancelled();
+    Job finished = job.get();
+    boolean failed =
+        finished == null
+            || finished.completion().isCompletedExceptionally() && !finished.completion().isCancelled();
     List<CompletableFuture<Void>> closes = new ArrayList<>();
     for (HadoopRStreamStore store : persisted.values()) {
       closes.add(store.closeAsync().toCompletableFuture());
