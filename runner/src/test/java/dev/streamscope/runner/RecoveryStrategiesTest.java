@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -54,22 +52,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RecoveryStrategiesTest {
   private static final long EVENTS = 20_000;
   private static final long WINDOW_MS = 5_000;
-  private static volatile CountDownLatch reached = new CountDownLatch(1);
-  private static volatile CountDownLatch release = new CountDownLatch(1);
-
-  /** Holds its partition at one element until the test has killed a vertex downstream. */
-  private static final class Gate extends DoFn<KV<Long, Long>, KV<Long, Long>> {
-    @ProcessElement
-    public void process(@Element KV<Long, Long> element, OutputReceiver<KV<Long, Long>> out)
-        throws InterruptedException {
-      if (element.getValue() == EVENTS / 2 && reached.getCount() > 0) {
-        reached.countDown();
-        assertTrue(release.await(60, TimeUnit.SECONDS), "the test released the gate");
-      }
-      out.output(element);
-    }
-  }
-
   /** Sums per key and window in a ValueState; an event-time timer at the window's end emits it. */
   private static final class StatefulSum extends DoFn<KV<Long, Long>, KV<Long, Long>> {
     @StateId("sum")
@@ -151,7 +133,7 @@ class RecoveryStrategiesTest {
   }
 
   private static void build(Pipeline p, Shape shape) {
-    PCollection<KV<Long, Long>> gated = keyed(p, "Numbers", 0).apply("Gate", ParDo.of(new Gate()));
+    PCollection<KV<Long, Long>> gated = keyed(p, "Numbers", 0).apply("Gate", ParDo.of(new KillGate.Gate(EVENTS / 2)));
     switch (shape) {
       case WINDOWED_SUM:
         PAssert.that(gated.apply("SumPerKey", Sum.longsPerKey())).containsInAnyOrder(expectedSums(0));
@@ -200,8 +182,7 @@ class RecoveryStrategiesTest {
   @ParameterizedTest(name = "{0} {1}")
   @MethodSource("cases")
   void aKilledStatefulVertexRecoversAndTheOutputIsExact(String strategy, Shape shape) throws Exception {
-    reached = new CountDownLatch(1);
-    release = new CountDownLatch(1);
+    KillGate.reset();
     Pipeline p =
         Pipeline.create(
             PipelineOptionsFactory.fromArgs(
@@ -215,7 +196,7 @@ class RecoveryStrategiesTest {
     StreamScopePipelineResult result =
         StreamScopeRunner.fromOptions(p.getOptions()).run(p);
     try {
-      assertTrue(reached.await(60, TimeUnit.SECONDS), "the gate was reached");
+      KillGate.awaitHeld();
       String victim =
           result.vertexIds().stream()
               .filter(id -> id.contains(shape.victimStep))
@@ -228,7 +209,7 @@ class RecoveryStrategiesTest {
             .until(() -> result.writtenSnapshotVersion(victim) > 0);
       }
       result.killVertex(victim);
-      release.countDown();
+      KillGate.open();
       assertEquals(PipelineResult.State.DONE, result.waitUntilFinish());
       assertEquals(1, result.restarts());
       if (snapshots) {
@@ -242,7 +223,7 @@ class RecoveryStrategiesTest {
           TestStreamScopeRunner.counter(result, PAssert.SUCCESS_COUNTER),
           "every assertion passed once (committed metrics count no replay twice)");
     } finally {
-      release.countDown();
+      KillGate.open();
     }
   }
 }

@@ -34,40 +34,23 @@ import org.junit.jupiter.api.Test;
 /** Kills a vertex of a running keyed windowed job for real and checks the exact output. */
 class RecoveryTest {
   private static final long EVENTS = 20_000;
-  private static volatile CountDownLatch reached = new CountDownLatch(1);
-  private static volatile CountDownLatch release = new CountDownLatch(1);
-
-  /** Holds its partition at one element until the test has killed a vertex downstream. */
-  private static final class Gate extends DoFn<KV<Long, Long>, KV<Long, Long>> {
-    @ProcessElement
-    public void process(@Element KV<Long, Long> element, OutputReceiver<KV<Long, Long>> out)
-        throws InterruptedException {
-      if (element.getValue() == EVENTS / 2 && reached.getCount() > 0) {
-        reached.countDown();
-        assertTrue(release.await(60, TimeUnit.SECONDS), "the test released the gate");
-      }
-      out.output(element);
-    }
-  }
-
-  /** A pipeline whose Gate will hold; the latches are fresh. */
+  /** A pipeline whose Gate will hold; the gate is fresh. */
   private static Pipeline gatedPipeline(String... args) {
-    reached = new CountDownLatch(1);
-    release = new CountDownLatch(1);
+    KillGate.reset();
     return Pipeline.create(PipelineOptionsFactory.fromArgs(args).create());
   }
 
   /** Once the gate holds, kills the first vertex matching {@code victim}, then opens the gate. */
   private static void killWhileGated(StreamScopePipelineResult result, Predicate<String> victim)
       throws InterruptedException {
-    assertTrue(reached.await(60, TimeUnit.SECONDS), "the gate was reached");
+    KillGate.awaitHeld();
     String vertex =
         result.vertexIds().stream()
             .filter(victim)
             .findFirst()
             .orElseThrow(() -> new AssertionError("no such vertex in " + result.vertexIds()));
     result.killVertex(vertex);
-    release.countDown();
+    KillGate.open();
   }
 
   @Test
@@ -79,7 +62,7 @@ class RecoveryTest {
             .apply(
                 MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
                     .via((Long i) -> KV.of(i % 7, i)))
-            .apply(ParDo.of(new Gate()))
+            .apply(ParDo.of(new KillGate.Gate(EVENTS / 2)))
             .apply(Window.into(FixedWindows.of(Duration.standardSeconds(5))))
             .apply(Sum.longsPerKey());
     List<KV<Long, Long>> expected = new ArrayList<>();
@@ -148,16 +131,16 @@ class RecoveryTest {
         .apply(
             MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
                 .via((Long i) -> KV.of(i % 7, i)))
-        .apply(ParDo.of(new Gate()))
+        .apply(ParDo.of(new KillGate.Gate(EVENTS / 2)))
         .apply("Spread", org.apache.beam.sdk.transforms.Reshuffle.of())
         .apply("Count", ParDo.of(new CountElements()));
     StreamScopePipelineResult result = (StreamScopePipelineResult) p.run();
-    assertTrue(reached.await(60, TimeUnit.SECONDS), "the gate was reached");
+    KillGate.awaitHeld();
     await()
         .atMost(java.time.Duration.ofSeconds(60))
         .until(() -> elementsCounter(result).getAttempted() > 0);
     result.killVertex("Spread#0");
-    release.countDown();
+    KillGate.open();
     assertEquals(PipelineResult.State.DONE, result.waitUntilFinish());
     assertEquals(1, result.restarts());
     MetricResult<Long> counted = elementsCounter(result);
@@ -191,7 +174,7 @@ class RecoveryTest {
         .apply(
             MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
                 .via((Long i) -> KV.of(i % 7, i)))
-        .apply(ParDo.of(new Gate()))
+        .apply(ParDo.of(new KillGate.Gate(EVENTS / 2)))
         .apply("Reshuffle", org.apache.beam.sdk.transforms.Reshuffle.of())
         .apply("Tag", ParDo.of(new TagWithAttempt()))
         .apply(org.apache.beam.sdk.transforms.GroupByKey.create());
@@ -213,7 +196,7 @@ class RecoveryTest {
         .apply(
             MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
                 .via((Long i) -> KV.of(i % 7, i)))
-        .apply(ParDo.of(new Gate()))
+        .apply(ParDo.of(new KillGate.Gate(EVENTS / 2)))
         .apply(Sum.longsPerKey());
     StreamScopePipelineResult result = (StreamScopePipelineResult) p.run();
     killWhileGated(result, id -> id.contains("Sum"));
