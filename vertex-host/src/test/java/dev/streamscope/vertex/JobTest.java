@@ -41,56 +41,6 @@ class JobTest {
     vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
-  /** Emits {@code first, first + step, ...} below {@code end}, key hash = value. */
-  private static final class RangeSource implements SourceOperator {
-    private final int end;
-    private final int step;
-    private final boolean gated;
-    private int next;
-    private OperatorContext context;
-
-    RangeSource(int first, int end, int step) {
-      this(first, end, step, true);
-    }
-
-    RangeSource(int first, int end, int step, boolean gated) {
-      this.next = first;
-      this.end = end;
-      this.step = step;
-      this.gated = gated;
-    }
-
-    @Override
-    public void open(OperatorContext context) {
-      this.context = context;
-    }
-
-    @Override
-    public void startBundle() {}
-
-    @Override
-    public Status emit(int maxElements) {
-      if (gated && !GATE_OPEN.get() && next >= end / 2) {
-        return Status.IDLE; // Holds the job at half way until a test opens the gate.
-      }
-      for (int i = 0; i < maxElements && next < end; i++, next += step) {
-        context.emit(0, next, ByteBuffer.allocate(4).putInt(next).array());
-      }
-      return next >= end ? Status.DONE : Status.MORE;
-    }
-
-    @Override
-    public void finishBundle() {}
-
-    @Override
-    public long outputWatermark(int output) {
-      return next >= end ? Long.MAX_VALUE : Long.MIN_VALUE;
-    }
-
-    @Override
-    public void close() {}
-  }
-
   /** Records "input:value" in arrival order; fails on {@code poison}. */
   private static final class Recorder implements Operator {
     private final List<String> seen;
@@ -137,8 +87,8 @@ class JobTest {
     Map<Integer, List<String>> seen = new ConcurrentHashMap<>();
     JobGraph graph =
         new JobGraph()
-            .add(new StageSpec("evens", 2, List.of(), 1, p -> new RangeSource(2 * p, 4_000, 4)))
-            .add(new StageSpec("odds", 1, List.of(), 1, p -> new RangeSource(1, 4_000, 2)))
+            .add(new StageSpec("evens", 2, List.of(), 1, p -> new SnapshotOperators.Range(2 * p, 4_000, 4, GATE_OPEN)))
+            .add(new StageSpec("odds", 1, List.of(), 1, p -> new SnapshotOperators.Range(1, 4_000, 2, GATE_OPEN)))
             .add(
                 new StageSpec(
                     "record",
@@ -284,8 +234,8 @@ class JobTest {
       throws Exception {
     JobGraph graph =
         new JobGraph()
-            .add(new StageSpec("evens", 2, List.of(), 1, p -> new RangeSource(2 * p, end, 4)))
-            .add(new StageSpec("odds", 1, List.of(), 1, p -> new RangeSource(1, end, 2)))
+            .add(new StageSpec("evens", 2, List.of(), 1, p -> new SnapshotOperators.Range(2 * p, end, 4, GATE_OPEN)))
+            .add(new StageSpec("odds", 1, List.of(), 1, p -> new SnapshotOperators.Range(1, end, 2, GATE_OPEN)))
             .add(
                 new StageSpec(
                     "mark",
@@ -371,8 +321,8 @@ class JobTest {
     List<String> seen = Collections.synchronizedList(new ArrayList<>());
     JobGraph graph =
         new JobGraph()
-            .add(new StageSpec("evens", 1, List.of(), 1, p -> new RangeSource(0, 2_000, 2)))
-            .add(new StageSpec("odds", 1, List.of(), 1, p -> new RangeSource(1, 2_000, 2, false)))
+            .add(new StageSpec("evens", 1, List.of(), 1, p -> new SnapshotOperators.Range(0, 2_000, 2, GATE_OPEN)))
+            .add(new StageSpec("odds", 1, List.of(), 1, p -> new SnapshotOperators.Range(1, 2_000, 2, new java.util.concurrent.atomic.AtomicBoolean(true))))
             .add(
                 new StageSpec(
                     "record",

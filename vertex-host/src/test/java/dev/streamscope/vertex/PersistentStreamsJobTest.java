@@ -52,47 +52,6 @@ class PersistentStreamsJobTest {
     vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
-  /** Emits {@code first, first + step, ...} below {@code end}; key hash = value. */
-  private static final class Numbers implements SourceOperator {
-    private final int end;
-    private final int step;
-    private int next;
-    private OperatorContext context;
-
-    Numbers(int first, int end, int step) {
-      this.next = first;
-      this.end = end;
-      this.step = step;
-    }
-
-    @Override
-    public void open(OperatorContext context) {
-      this.context = context;
-    }
-
-    @Override
-    public void startBundle() {}
-
-    @Override
-    public Status emit(int maxElements) {
-      for (int i = 0; i < maxElements && next < end; i++, next += step) {
-        context.emit(0, next, ByteBuffer.allocate(100).putInt(next).array());
-      }
-      return next >= end ? Status.DONE : Status.MORE;
-    }
-
-    @Override
-    public void finishBundle() {}
-
-    @Override
-    public long outputWatermark(int output) {
-      return next >= end ? Long.MAX_VALUE : Long.MIN_VALUE;
-    }
-
-    @Override
-    public void close() {}
-  }
-
   /** Collects the values it receives. */
   private static final class Collect implements Operator {
     private final Set<Integer> seen;
@@ -147,7 +106,7 @@ class PersistentStreamsJobTest {
     Set<Integer> seen = ConcurrentHashMap.newKeySet();
     JobGraph graph =
         new JobGraph()
-            .add(new StageSpec("numbers", 2, List.of(), 1, p -> new Numbers(p, ELEMENTS, 2)))
+            .add(new StageSpec("numbers", 2, List.of(), 1, p -> new SnapshotOperators.Range(p, ELEMENTS, 2, new java.util.concurrent.atomic.AtomicBoolean(true), 100)))
             .add(
                 new StageSpec(
                     "collect",

@@ -14,19 +14,28 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class SnapshotOperators {
   private SnapshotOperators() {}
 
-  /** Emits {@code first, first + step, ...} below {@code end} (key hash = value); holds at half way while the gate is shut. */
+  /**
+   * Emits {@code first, first + step, ...} below {@code end} (key hash = value, in the first 4
+   * bytes of a {@code payloadBytes} payload); holds at half way while the gate is shut.
+   */
   static final class Range implements SourceOperator {
     private final int end;
     private final int step;
     private final AtomicBoolean gateOpen;
+    private final int payloadBytes;
     private int next;
     private OperatorContext context;
 
     Range(int first, int end, int step, AtomicBoolean gateOpen) {
+      this(first, end, step, gateOpen, 4);
+    }
+
+    Range(int first, int end, int step, AtomicBoolean gateOpen, int payloadBytes) {
       this.next = first;
       this.end = end;
       this.step = step;
       this.gateOpen = gateOpen;
+      this.payloadBytes = payloadBytes;
     }
 
     @Override
@@ -43,7 +52,7 @@ final class SnapshotOperators {
         return Status.IDLE;
       }
       for (int i = 0; i < maxElements && next < end; i++, next += step) {
-        context.emit(0, next, ByteBuffer.allocate(4).putInt(next).array());
+        context.emit(0, next, ByteBuffer.allocate(payloadBytes).putInt(next).array());
       }
       return next >= end ? Status.DONE : Status.MORE;
     }
