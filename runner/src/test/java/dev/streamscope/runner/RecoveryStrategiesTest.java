@@ -43,8 +43,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every recovery strategy x three kinds of state (a keyed windowed combine, a stateful DoFn with
- * event-time timers, a CoGroupByKey): the vertex holding the state is killed for real in the middle
+ * Every recovery strategy x four kinds of state (a keyed windowed combine, a windowed GroupByKey,
+ * a stateful DoFn with event-time timers, a CoGroupByKey): the vertex holding the state is killed for real in the middle
  * of the job, and the output is exactly that of a run without failure. Under the checkpoint
  * strategies the kill waits until the victim wrote a snapshot, and the replacement must have
  * restored it (not started from scratch).
@@ -87,6 +87,7 @@ class RecoveryStrategiesTest {
 
   enum Shape {
     WINDOWED_SUM("SumPerKey"),
+    WINDOWED_GROUP("Group"),
     STATEFUL_TIMERS("StatefulSum"),
     CO_GROUP_BY_KEY("Join/GBK");
 
@@ -137,6 +138,23 @@ class RecoveryStrategiesTest {
     switch (shape) {
       case WINDOWED_SUM:
         PAssert.that(gated.apply("SumPerKey", Sum.longsPerKey())).containsInAnyOrder(expectedSums(0));
+        break;
+      case WINDOWED_GROUP:
+        PAssert.that(
+                gated
+                    .apply("Group", org.apache.beam.sdk.transforms.GroupByKey.create())
+                    .apply(
+                        "Add",
+                        MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
+                            .via(
+                                (KV<Long, Iterable<Long>> kv) -> {
+                                  long sum = 0;
+                                  for (long v : kv.getValue()) {
+                                    sum += v;
+                                  }
+                                  return KV.of(kv.getKey(), sum);
+                                })))
+            .containsInAnyOrder(expectedSums(0));
         break;
       case STATEFUL_TIMERS:
         PAssert.that(gated.apply("StatefulSum", ParDo.of(new StatefulSum())))
