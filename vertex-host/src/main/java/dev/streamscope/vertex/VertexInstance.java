@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * output watermark = what the operator reports (input watermark held back by its state), written
  * as punctuation after the outputs it covers, at the end of each turn.
  *
- * <p>Snapshots (when the vertex has a {@link SnapshotStore}): at the end of a turn that closed an
- * epoch, at most every {@code checkpointIntervalMs}, the vertex saves a {@link VertexSnapshot}
+ * <p>Snapshots (when the vertex has a {@link SnapshotStore}): at the end of an epoch, at most every
+ * {@code checkpointIntervalMs} (further apart if taking one costs more than 1/20 of that), the
+ * vertex saves a {@link VertexSnapshot}
  * (input positions, output seqs, watermarks, operator state) off its thread. Once the snapshot is
  * written and every output stream is durable up to its output seqs, it is <i>stable</i>: the
  * inputs are garbage-collected below its positions, and the next snapshot may start (so the
@@ -40,6 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 final class VertexInstance implements OperatorContext {
   private static final Logger LOG = LoggerFactory.getLogger(VertexInstance.class);
+  /** Snapshots take at most 1/20 of a vertex's time. */
+  private static final long SNAPSHOT_COST_SHARE_INVERSE = 20;
 
   private final String vertexId;
   private final String stageId;
@@ -57,7 +60,8 @@ final class VertexInstance implements OperatorContext {
 
   // Snapshots, all on the vertex's thread.
   private long nextSnapshotVersion = 1;
-  private long lastSnapshotAtMillis;
+  /** When the next snapshot may be taken: an interval, or more if snapshots are costly. */
+  private long nextSnapshotAtMillis;
   private VertexSnapshot unstableSnapshot;
   private boolean unstableSnapshotWritten;
   private CompletableFuture<Void> snapshotWrite = CompletableFuture.completedFuture(null);
@@ -166,7 +170,7 @@ final class VertexInstance implements OperatorContext {
     try {
       moveTo(VertexState.RUNNING);
       operator.open(this);
-      lastSnapshotAtMillis = executor.nowMillis();
+      nextSnapshotAtMillis = executor.nowMillis() + checkpointIntervalMs;
       if (snapshot != null) {
         restore(snapshot);
       }
@@ -306,6 +310,11 @@ final class VertexInstance implements OperatorContext {
         finish();
         return false;
       }
+      // A busy vertex rarely ends a turn between epochs: snapshot here, at the epoch's end.
+      if (snapshots != null && executor.nowMillis() >= nextSnapshotAtMillis) {
+        outputs.publish();
+        maybeSnapshot();
+      }
     }
     outputs.publish();
     inputs.releaseConsumed();
@@ -428,16 +437,20 @@ final class VertexInstance implements OperatorContext {
       return;
     }
     long now = executor.nowMillis();
-    if (now - lastSnapshotAtMillis < checkpointIntervalMs) {
-      retrySnapshotIn(checkpointIntervalMs - (now - lastSnapshotAtMillis));
+    if (now < nextSnapshotAtMillis) {
+      retrySnapshotIn(nextSnapshotAtMillis - now);
       return;
     }
-    lastSnapshotAtMillis = now;
     progressAtLastSnapshot = progress;
     VertexSnapshot snapshot = takeSnapshot();
     unstableSnapshot = snapshot;
     unstableSnapshotWritten = false;
     byte[] payload = snapshot.encode();
+    // A snapshot costs time on the vertex's thread in proportion to its state: space them so that
+    // they take at most 1/SNAPSHOT_COST_SHARE_INVERSE of it (a batch stage's state grows with its
+    // input until the end, and a snapshot per interval would make the job quadratic).
+    long costMs = executor.nowMillis() - now;
+    nextSnapshotAtMillis = now + Math.max(checkpointIntervalMs, costMs * SNAPSHOT_COST_SHARE_INVERSE);
     CompletableFuture<Void> written = new CompletableFuture<>();
     snapshotWrite = written;
     executor

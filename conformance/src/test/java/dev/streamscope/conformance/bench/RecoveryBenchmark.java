@@ -5,7 +5,17 @@ import java.util.List;
 import java.util.Locale;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
 
 /**
  * What recovery costs and how fast it is, in one run (issue 5's benchmark), on the keyed pipeline
@@ -15,9 +25,9 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  *   <li>Throughput per recovery strategy against no persistence and no snapshots ({@code
  *       --rstreamPersistence=memory-only --recoveryStrategy=recompute}). {@code persistent}
  *       persists every event synchronously, so it runs on 1/50 of the events.
- *   <li>Kill-to-caught-up time by checkpoint interval (hybrid): a vertex of the Sum stage is killed
- *       about half way through the job; caught up = its replacement consumed as much input as it
- *       had.
+ *   <li>Kill-to-caught-up time by checkpoint interval (hybrid), on {@link #windowedGroupSum}: a
+ *       vertex of the GroupByKey stage is killed half way through its input; caught up = its
+ *       replacement consumed as much input as it had.
  * </ol>
  *
  * Usage: {@code RecoveryBenchmark [events]}; run with {@code ./mvnw -q -pl conformance
@@ -48,41 +58,72 @@ public final class RecoveryBenchmark {
     System.out.printf(Locale.ROOT, "%-34s %10s %14s %8s%n", "strategy", "seconds", "events/s", "ratio");
     System.out.printf(Locale.ROOT, "%-34s %10.2f %,14.0f %8s%n", "none (memory-only, no snapshots)",
         baseline, events / baseline, "1.00");
-    double hybridSeconds = 0;
     for (String strategy : List.of("recompute", "checkpoint-replay", "hybrid", "persistent")) {
       long n = strategy.equals("persistent") ? events / 50 : events;
       double seconds = runSeconds(n, "--runner=StreamScope", "--recoveryStrategy=" + strategy);
-      if (strategy.equals("hybrid")) {
-        hybridSeconds = seconds;
-      }
       System.out.printf(Locale.ROOT, "%-34s %10.2f %,14.0f %8.2f%n", strategy, seconds, n / seconds,
           (n / seconds) / (events / baseline));
     }
-    System.out.printf(Locale.ROOT, "%n%-24s %14s %14s %10s%n", "checkpointIntervalMs", "kill->caught up ms",
+    Pipeline plain = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=StreamScope", "--parallelism=2").create());
+    windowedGroupSum(plain, events);
+    long start = System.nanoTime();
+    PipelineResult plainResult = plain.run();
+    plainResult.waitUntilFinish();
+    RunnerBenchmark.checkTotal(plainResult, events * (events - 1) / 2);
+    System.out.printf(Locale.ROOT, "%nwindowed GroupByKey job without a kill: %.2f s%n", (System.nanoTime() - start) / 1e9);
+    System.out.printf(Locale.ROOT, "%-24s %14s %14s %10s%n", "checkpointIntervalMs", "kill->caught up ms",
         "restored from", "intervals");
     for (long intervalMs : new long[] {100, 250, 500, 1000}) {
-      killAndCatchUp(events, intervalMs, (long) (hybridSeconds * 1000 / 2));
+      killAndCatchUp(events, intervalMs);
     }
   }
 
   /**
-   * Kills the first vertex of the Sum stage {@code killAfterMs} into the job (about half way);
+   * The kill target: events at event time i ms, key i % 1000, 1 s fixed windows, GroupByKey then a
+   * sum per key and window. Without combiner lifting the grouping vertex consumes every element as
+   * it comes (a lifted combine would hold its partial sums in the source stage until the end).
+   */
+  static void windowedGroupSum(Pipeline p, long events) {
+    p.apply(GenerateSequence.from(0).to(events).withTimestampFn(i -> new Instant(i)))
+        .apply(
+            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
+                .via(i -> KV.of(i % 1000, i)))
+        .apply(Window.into(FixedWindows.of(Duration.standardSeconds(1))))
+        .apply("Group", GroupByKey.create())
+        .apply(
+            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
+                .via(
+                    kv -> {
+                      long sum = 0;
+                      for (long v : kv.getValue()) {
+                        sum += v;
+                      }
+                      return KV.of(kv.getKey(), sum);
+                    }))
+        .apply(ParDo.of(new RunnerBenchmark.SumValues()));
+  }
+
+  /**
+   * Kills the first vertex of the Group stage once it consumed half of its share of the input;
    * times how long its replacement takes to consume as much input as it had.
    */
-  private static void killAndCatchUp(long events, long intervalMs, long killAfterMs) throws Exception {
+  private static void killAndCatchUp(long events, long intervalMs) throws Exception {
     Pipeline p =
         Pipeline.create(
             PipelineOptionsFactory.fromArgs(
                     "--runner=StreamScope", "--parallelism=2", "--checkpointIntervalMs=" + intervalMs)
                 .create());
-    RunnerBenchmark.keyed(p, events);
+    windowedGroupSum(p, events);
     StreamScopePipelineResult result = (StreamScopePipelineResult) p.run();
     String victim =
         result.vertexIds().stream()
-            .filter(id -> id.startsWith("Combine.perKey"))
+            .filter(id -> id.startsWith("Group"))
             .findFirst()
-            .orElseThrow(() -> new IllegalStateException("No Sum stage among " + result.vertexIds()));
-    Thread.sleep(killAfterMs); // Benchmark code: the kill lands about half way through the job.
+            .orElseThrow(() -> new IllegalStateException("No Group stage among " + result.vertexIds()));
+    long killAt = events / 2 / 2;
+    while (result.consumedEvents(victim) < killAt) {
+      Thread.onSpinWait();
+    }
     long consumed = result.consumedEvents(victim);
     long killedAt = System.nanoTime();
     result.killVertex(victim);
@@ -92,9 +133,8 @@ public final class RecoveryBenchmark {
     double caughtUpMs = (System.nanoTime() - killedAt) / 1e6;
     long restored = result.restoredSnapshotVersion(victim);
     result.waitUntilFinish();
-    RunnerBenchmark.checkKeyed(result, events);
+    RunnerBenchmark.checkTotal(result, events * (events - 1) / 2);
     System.out.printf(Locale.ROOT, "%-24d %14.1f %14s %10.2f%n", intervalMs, caughtUpMs,
         restored > 0 ? "snapshot " + restored : "scratch", caughtUpMs / intervalMs);
-    System.out.println("  (victim " + victim + ", killed after consuming " + consumed + " events)");
   }
 }
