@@ -42,7 +42,6 @@ final class SimulatedStreamStore implements RStreamStore {
   private static final Path SNAPSHOT_DIR = new Path(JOB_DIR, ".snapshots");
   /** As many snapshot versions per vertex as a real run keeps. */
   private static final int SNAPSHOT_VERSIONS_KEPT = 3;
-  private static final long RECOVERY_RETRY_MS = 20;
 
   private final SimulationLoop loop;
   private final Probes probes;
@@ -59,6 +58,7 @@ final class SimulatedStreamStore implements RStreamStore {
   private final Map<String, String> producers = new TreeMap<>();
   private final Map<String, StreamLog> logs = new TreeMap<>();
   private final List<String> durabilityLosses = new ArrayList<>();
+  private Throwable recoveryFailure;
 
   /**
    * @param options how streams are persisted; {@link PersistenceStrategy#MEMORY_ONLY} keeps them
@@ -149,7 +149,11 @@ final class SimulatedStreamStore implements RStreamStore {
   /** What a stream had written and reported durable when its writer's process died. */
   private record Written(long durableSeq, long nextSeq) {}
 
-  /** Recovers one stream in {@code process}, retrying failed attempts (injected I/O errors). */
+  /**
+   * Recovers one stream in {@code process} with the product's recovery, which retries transient
+   * I/O errors itself. If it gives up, the stream stays down and the run fails with its error, as
+   * a real job would.
+   */
   private void recover(Process process, String id, Written written, Runnable done) {
     process.store().recover(id, producers.get(id)).whenComplete((stream, error) -> {
       if (processes.get(process.worker()) != process) {
@@ -161,8 +165,9 @@ final class SimulatedStreamStore implements RStreamStore {
           durabilityLosses.add("stream " + id + ": recovery found a corrupt segment: " + cause.getMessage());
           return; // The stream stays down: its readers wait, and liveness fails the run too.
         }
-        probes.hit("stream recovery retried");
-        loop.at(loop.nowMillis() + RECOVERY_RETRY_MS, "recover " + id, () -> recover(process, id, written, done));
+        if (recoveryFailure == null) {
+          recoveryFailure = cause;
+        }
         return;
       }
       long recovered = stream.durableSeq();
@@ -212,6 +217,11 @@ final class SimulatedStreamStore implements RStreamStore {
   /** Logs by stream id, sorted. */
   Map<String, StreamLog> logs() {
     return logs;
+  }
+
+  /** Why the product gave up recovering a stream after its writer's process died, or null. */
+  Throwable recoveryFailure() {
+    return recoveryFailure;
   }
 
   /** Events a crash lost although their stream had reported them durable, one line per stream. */

@@ -105,10 +105,13 @@ public final class Simulation {
       job[0] = Job.start(graph, streams, launcher, config, recovery);
       scheduleCrashes(loop, job[0], launcher, streams, probes, vertices, faults, settings.faultWindowTasks());
       schedulePartition(loop, network, vertices, faults, settings.faultWindowTasks());
-      boolean done = loop.runUntil(() -> job[0].completion().isDone(), settings.virtualMillisMax());
+      // A stream the product could not recover fails the run, as it fails a real job.
+      loop.runUntil(
+          () -> job[0].completion().isDone() || streams.recoveryFailure() != null, settings.virtualMillisMax());
+      boolean done = job[0].completion().isDone();
       boolean stalled = !done && loop.isIdle();
-      Throwable failure = null;
-      if (job[0].completion().isCompletedExceptionally()) {
+      Throwable failure = streams.recoveryFailure();
+      if (failure == null && job[0].completion().isCompletedExceptionally()) {
         try {
           job[0].completion().join();
         } catch (CompletionException e) {
@@ -116,7 +119,8 @@ public final class Simulation {
         } catch (RuntimeException e) {
           failure = e;
         }
-      } else if (!done) {
+      }
+      if (!done) {
         job[0].cancel();
       }
       long wallMillis = (System.nanoTime() - wallStart) / 1_000_000; // nondeterminism-ok: reported

@@ -4,12 +4,14 @@ import dev.streamscope.rstream.InMemoryRStream;
 import dev.streamscope.rstream.RStream;
 import dev.streamscope.rstream.RStreamStore;
 import dev.streamscope.rstream.io.StreamIo;
+import dev.streamscope.rstream.segment.CorruptSegmentException;
 import dev.streamscope.rstream.segment.LeaseRecoveryPendingException;
 import dev.streamscope.rstream.segment.PayloadFormat;
 import dev.streamscope.rstream.segment.StreamDirs;
 import dev.streamscope.rstream.segment.StreamInspector;
 import dev.streamscope.rstream.segment.StreamLog;
 import java.io.FileNotFoundException;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -20,6 +22,8 @@ import java.util.function.Function;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The rStreams of one job, persisted under {@code jobDir} (one directory per stream, see the
@@ -35,8 +39,14 @@ public final class HadoopRStreamStore implements RStreamStore {
   private final RStreamOptions options;
   private final StreamIo io;
   private final RegenerationHook regeneration;
+  private static final Logger LOG = LoggerFactory.getLogger(HadoopRStreamStore.class);
   /** HDFS usually recovers a lease within seconds; past this many polls, recovery fails. */
   private static final int LEASE_RECOVERY_ATTEMPTS_MAX = 100;
+  /**
+   * Transient I/O failures (HDFS retries within each call already) one recovery survives; with
+   * the default backoff the last attempt starts about 6.5 s after the first.
+   */
+  static final int RECOVERY_IO_FAILURES_MAX = 10;
 
   private final ConcurrentHashMap<String, RStream> streams = new ConcurrentHashMap<>();
   private volatile Function<String, PayloadFormat> payloadFormats = streamId -> null;
@@ -109,7 +119,7 @@ public final class HadoopRStreamStore implements RStreamStore {
       return CompletableFuture.completedFuture((PersistentRStream) open);
     }
     CompletableFuture<StreamLog> log = new CompletableFuture<>();
-    recoverLog(streamId, log, 1, options.retryDelayMsMin());
+    recoverLog(streamId, log, 0, 0, options.retryDelayMsMin());
     return log.thenApply(
         recoveredLog -> {
           PersistentRStream recovered =
@@ -128,9 +138,17 @@ public final class HadoopRStreamStore implements RStreamStore {
         });
   }
 
-  /** Recovers the log, waiting (with timers) while HDFS recovers the leases of open segments. */
+  /**
+   * Recovers the log, retrying with the store's backoff ({@code retryDelayMsMin}, doubling up to
+   * {@code retryDelayMsMax}) while HDFS recovers the leases of open segments, and after a
+   * transient I/O failure (a failed listing, open or read: a whole attempt starts over). Corruption
+   * is never retried, nor is anything but an {@link IOException}.
+   *
+   * @param leasePolls attempts so far that found a lease recovery pending
+   * @param ioFailures attempts so far that failed with a transient I/O error
+   */
   private void recoverLog(
-      String streamId, CompletableFuture<StreamLog> result, int attempt, long delayMs) {
+      String streamId, CompletableFuture<StreamLog> result, int leasePolls, int ioFailures, long delayMs) {
     Path dir = streamDir(streamId);
     io.executeBlocking(
             () -> StreamLog.recover(fs, dir, streamId, options.flushMode(), options.segmentBytesMax()))
@@ -139,10 +157,31 @@ public final class HadoopRStreamStore implements RStreamStore {
               Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
               if (cause == null) {
                 result.complete(log);
-              } else if (cause instanceof LeaseRecoveryPendingException && attempt < LEASE_RECOVERY_ATTEMPTS_MAX) {
-                io.setTimer(
-                    delayMs,
-                    () -> recoverLog(streamId, result, attempt + 1, Math.min(options.retryDelayMsMax(), delayMs * 2)));
+                return;
+              }
+              boolean leasePending = cause instanceof LeaseRecoveryPendingException;
+              boolean transientIo =
+                  cause instanceof IOException && !leasePending && !(cause instanceof CorruptSegmentException);
+              int polls = leasePolls + (leasePending ? 1 : 0);
+              int failures = ioFailures + (transientIo ? 1 : 0);
+              if ((leasePending && polls < LEASE_RECOVERY_ATTEMPTS_MAX)
+                  || (transientIo && failures < RECOVERY_IO_FAILURES_MAX)) {
+                if (transientIo) {
+                  LOG.warn(
+                      "rStream {}: recovery failed (failure {} of at most {}), retrying in {} ms: {}",
+                      streamId, failures, RECOVERY_IO_FAILURES_MAX, delayMs, cause.toString());
+                }
+                long nextDelayMs = Math.min(options.retryDelayMsMax(), delayMs * 2);
+                io.setTimer(delayMs, () -> recoverLog(streamId, result, polls, failures, nextDelayMs));
+              } else if (leasePending || transientIo) {
+                result.completeExceptionally(
+                    new IOException(
+                        "Recovering rStream " + streamId + " failed: "
+                            + (leasePending
+                                ? "the lease recovery of a segment had not finished after " + polls + " polls"
+                                : failures + " attempts failed")
+                            + "; last error: " + cause,
+                        cause));
               } else {
                 result.completeExceptionally(cause);
               }

@@ -26,6 +26,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -629,6 +630,83 @@ class PersistentRStreamTest {
       }
       assertEvent(seq, recovered.read(seq));
     }
+  }
+
+  /** A stream of 20 durable events whose writer's process died, and a store over {@code fs}. */
+  private HadoopRStreamStore crashedWriterAndNewStore(FileSystem fs, ManualStreamIo restarted) {
+    PersistentRStream stream = (PersistentRStream) store(options().withBatch(1, 10)).open(ID, PRODUCER);
+    writeRange(stream, 0, 20);
+    stream.publish();
+    io.runAll();
+    assertEquals(20, stream.durableSeq());
+    io.crash();
+    return new HadoopRStreamStore(
+        fs, new Path(temp.toUri().toString(), "job"), options().withRetryDelayMs(10, 20), restarted,
+        RegenerationHook.NONE);
+  }
+
+  /**
+   * A read that fails while recovery scans the segment the dead writer left open fails that
+   * attempt; the next starts over after the store's retry delay (10 ms, doubling up to 20 ms).
+   */
+  @Test
+  void aRecoveryRetriesReadFailuresWithTheStoresBackoff() throws Exception {
+    FaultyFileSystem faulty = new FaultyFileSystem(fs);
+    ManualStreamIo restarted = new ManualStreamIo();
+    HadoopRStreamStore store = crashedWriterAndNewStore(faulty, restarted);
+    faulty.failReads(3);
+    CompletableFuture<PersistentRStream> recovery = store.recover(ID, PRODUCER).toCompletableFuture();
+    restarted.runAll();
+    assertEquals(1, faulty.readFailures());
+    long[] retryDelaysMs = {10, 20, 20};
+    for (int retry = 0; retry < retryDelaysMs.length; retry++) {
+      restarted.advanceMillis(retryDelaysMs[retry] - 1);
+      restarted.runAll();
+      assertFalse(recovery.isDone(), "retry " + retry + " waits its delay");
+      assertEquals(retry + 1, faulty.readFailures());
+      restarted.advanceMillis(1);
+      restarted.runAll();
+    }
+    assertEquals(3, faulty.readFailures());
+    PersistentRStream recovered = recovery.get();
+    assertEquals(20, recovered.durableSeq());
+    for (long seq = 0; seq < 20; seq++) {
+      if (recovered.read(seq) == null) {
+        restarted.runAll();
+      }
+      assertEvent(seq, recovered.read(seq));
+    }
+  }
+
+  @Test
+  void aRecoveryThatKeepsFailingGivesUpNamingTheStreamAndTheLastError() {
+    FaultyFileSystem faulty = new FaultyFileSystem(fs);
+    ManualStreamIo restarted = new ManualStreamIo();
+    HadoopRStreamStore store = crashedWriterAndNewStore(faulty, restarted);
+    faulty.failReads(1_000);
+    CompletableFuture<PersistentRStream> recovery = store.recover(ID, PRODUCER).toCompletableFuture();
+    restarted.settle(1_000);
+    assertEquals(HadoopRStreamStore.RECOVERY_IO_FAILURES_MAX, faulty.readFailures());
+    ExecutionException error = assertThrows(ExecutionException.class, recovery::get);
+    String message = error.getCause().getMessage();
+    assertTrue(message.contains("rStream " + ID), message);
+    assertTrue(message.contains(HadoopRStreamStore.RECOVERY_IO_FAILURES_MAX + " attempts failed"), message);
+    assertTrue(message.contains("last error: java.io.IOException: injected failure: read"), message);
+  }
+
+  /** Corruption is not transient: recovery fails at once, without a retry. */
+  @Test
+  void aCorruptSegmentFailsRecoveryWithoutARetry() throws Exception {
+    FaultyFileSystem faulty = new FaultyFileSystem(fs);
+    ManualStreamIo restarted = new ManualStreamIo();
+    HadoopRStreamStore store = crashedWriterAndNewStore(faulty, restarted);
+    java.nio.file.Path file = segmentFile(ID, 0);
+    TestFiles.flipByte(file, java.nio.file.Files.size(file) - 30);
+    CompletableFuture<PersistentRStream> recovery = store.recover(ID, PRODUCER).toCompletableFuture();
+    restarted.runAll();
+    assertTrue(recovery.isCompletedExceptionally(), "failed with no time passing");
+    ExecutionException error = assertThrows(ExecutionException.class, recovery::get);
+    assertInstanceOf(CorruptSegmentException.class, error.getCause());
   }
 
   @Test

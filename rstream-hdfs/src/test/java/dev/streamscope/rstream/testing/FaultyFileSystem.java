@@ -2,7 +2,10 @@ package dev.streamscope.rstream.testing;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FSInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.FilterFileSystem;
 import org.apache.hadoop.fs.Path;
@@ -12,11 +15,14 @@ import org.apache.hadoop.util.Progressable;
 
 /**
  * A file system whose creates, writes and flushes fail while {@link #failWrites} is set; with
- * {@link #tearWrites} a failing write first writes half of its bytes (a torn write).
+ * {@link #tearWrites} a failing write first writes half of its bytes (a torn write). After {@link
+ * #failReads}{@code (n)} the next {@code n} reads from files it opened fail.
  */
 public final class FaultyFileSystem extends FilterFileSystem {
   private volatile boolean failWrites;
   private volatile boolean tearWrites;
+  private final AtomicInteger readFailuresLeft = new AtomicInteger();
+  private final AtomicInteger readFailures = new AtomicInteger();
 
   public FaultyFileSystem(FileSystem inner) {
     super(inner);
@@ -29,6 +35,28 @@ public final class FaultyFileSystem extends FilterFileSystem {
 
   public void tearWrites(boolean tear) {
     this.tearWrites = tear;
+  }
+
+  /** Makes the next {@code count} reads fail (on top of those still to fail). */
+  public void failReads(int count) {
+    readFailuresLeft.addAndGet(count);
+  }
+
+  /** Reads that failed so far. */
+  public int readFailures() {
+    return readFailures.get();
+  }
+
+  private void checkRead(Path path) throws IOException {
+    if (readFailuresLeft.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
+      readFailures.incrementAndGet();
+      throw new IOException("injected failure: read " + path);
+    }
+  }
+
+  @Override
+  public FSDataInputStream open(Path f, int bufferSize) throws IOException {
+    return new FSDataInputStream(new FaultyIn(f, super.open(f, bufferSize)));
   }
 
   private void check(String what) throws IOException {
@@ -90,6 +118,48 @@ public final class FaultyFileSystem extends FilterFileSystem {
     @Override
     public void close() throws IOException {
       out.close();
+    }
+  }
+
+  private final class FaultyIn extends FSInputStream {
+    private final Path path;
+    private final FSDataInputStream in;
+
+    FaultyIn(Path path, FSDataInputStream in) {
+      this.path = path;
+      this.in = in;
+    }
+
+    @Override
+    public int read() throws IOException {
+      checkRead(path);
+      return in.read();
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+      checkRead(path);
+      return in.read(buffer, offset, length);
+    }
+
+    @Override
+    public void seek(long position) throws IOException {
+      in.seek(position);
+    }
+
+    @Override
+    public long getPos() throws IOException {
+      return in.getPos();
+    }
+
+    @Override
+    public boolean seekToNewSource(long targetPosition) throws IOException {
+      return in.seekToNewSource(targetPosition);
+    }
+
+    @Override
+    public void close() throws IOException {
+      in.close();
     }
   }
 }

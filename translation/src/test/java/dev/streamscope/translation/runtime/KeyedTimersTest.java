@@ -3,11 +3,19 @@ package dev.streamscope.translation.runtime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 
 import org.apache.beam.runners.core.StateNamespaces;
 import org.apache.beam.runners.core.TimerInternals;
 import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.joda.time.Instant;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class KeyedTimersTest {
@@ -61,5 +69,49 @@ class KeyedTimersTest {
     KeyedTimers reduceTimers = new KeyedTimers();
     setProcessingTimer(reduceTimers, "t", 5_000, 5_000);
     assertEquals(Long.MAX_VALUE, reduceTimers.holdMillis());
+  }
+
+  @AfterEach
+  void switchTheBugOff() {
+    TestHooks.skipTimerRestore = false;
+  }
+
+  /** Snapshots {@code timers}, then restores them into fresh timers, then reads a sentinel. */
+  private static KeyedTimers roundTrip(KeyedTimers timers) throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      timers.snapshot(out, GlobalWindow.Coder.INSTANCE);
+      out.writeInt(0x5E47);
+    }
+    KeyedTimers restored = new KeyedTimers(true);
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+      restored.restore(in, GlobalWindow.Coder.INSTANCE);
+      assertEquals(0x5E47, in.readInt(), "the restore read exactly what the snapshot wrote");
+    }
+    return restored;
+  }
+
+  @Test
+  void aRestoreBringsBackTheTimesAndTheTimers() throws Exception {
+    KeyedTimers timers = new KeyedTimers(true);
+    timers.setProcessingTime(7);
+    setProcessingTimer(timers, "t", 100, 42);
+    KeyedTimers restored = roundTrip(timers);
+    assertEquals(42, restored.holdMillis());
+    assertEquals(101, restored.nextProcessingTimeMillis());
+    assertEquals(new Instant(7), restored.forKey(KEY).currentProcessingTime());
+  }
+
+  /** The broken variant the simulator must catch: the times come back, the timers do not. */
+  @Test
+  void theSkipTimerRestoreHookDropsTheTimersOnly() throws Exception {
+    KeyedTimers timers = new KeyedTimers(true);
+    timers.setProcessingTime(7);
+    setProcessingTimer(timers, "t", 100, 42);
+    TestHooks.skipTimerRestore = true;
+    KeyedTimers restored = roundTrip(timers);
+    assertTrue(restored.isEmpty());
+    assertEquals(Long.MAX_VALUE, restored.holdMillis());
+    assertEquals(new Instant(7), restored.forKey(KEY).currentProcessingTime());
   }
 }
