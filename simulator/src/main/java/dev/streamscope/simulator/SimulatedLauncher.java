@@ -60,7 +60,7 @@ final class SimulatedLauncher implements VertexLauncher {
       probes.hit("restart-delay");
       Runnable now = begin;
       long delayMs = 1 + loop.random().nextLong(knobs.restartDelayMsMax());
-      begin = () -> loop.at(loop.nowMillis() + delayMs, "start " + vertexId, now);
+      begin = () -> loop.afterMillis(delayMs, "start " + vertexId, now);
     }
     List<Runnable> waiting = waitingForWorker.get(Workers.of(vertexId));
     if (waiting != null) {
@@ -123,7 +123,7 @@ final class SimulatedLauncher implements VertexLauncher {
     private final String vertexId;
     private final long clockOffsetMs;
     private final Set<Long> cancelledTimers = new HashSet<>();
-    private long lastTaskAtMillis;
+    private long lastTaskAtMicros;
     private long nextTimerId;
     boolean stopped;
 
@@ -148,9 +148,9 @@ final class SimulatedLauncher implements VertexLauncher {
     @Override
     public void execute(Runnable task) {
       // FIFO per vertex, like a Vert.x context: never before the previous task.
-      long at = Math.max(loop.nowMillis() + delayMs(), lastTaskAtMillis);
-      lastTaskAtMillis = at;
-      loop.at(at, vertexId, () -> {
+      long at = Math.max(loop.nowMicros() + delayMs() * 1_000, lastTaskAtMicros);
+      lastTaskAtMicros = at;
+      loop.atMicros(at, vertexId, () -> {
         if (!stopped) {
           task.run();
         }
@@ -160,7 +160,7 @@ final class SimulatedLauncher implements VertexLauncher {
     @Override
     public long setTimer(long delayMs, Runnable task) {
       long id = nextTimerId++;
-      loop.at(loop.nowMillis() + Math.max(1, delayMs) + delayMs(), vertexId + "/timer", () -> {
+      loop.afterMillis(Math.max(1, delayMs) + delayMs(), vertexId + "/timer", () -> {
         if (!stopped && !cancelledTimers.remove(id)) {
           task.run();
         }
@@ -177,7 +177,7 @@ final class SimulatedLauncher implements VertexLauncher {
     public <T> CompletionStage<T> executeBlocking(Callable<T> task) {
       CompletableFuture<T> result = new CompletableFuture<>();
       long latency = ioLatencyMs();
-      loop.at(loop.nowMillis() + latency, vertexId + "/io", () -> {
+      loop.afterMillis(latency, vertexId + "/io", () -> {
         if (stopped) {
           return; // Its process died (or the vertex was stopped): the call never happens.
         }

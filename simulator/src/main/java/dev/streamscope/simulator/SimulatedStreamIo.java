@@ -34,7 +34,7 @@ final class SimulatedStreamIo implements StreamIo {
     if (dead) {
       return result;
     }
-    loop.at(loop.nowMillis() + ioLatencyMs.getAsLong(), label + "/io", () -> {
+    loop.afterMillis(ioLatencyMs.getAsLong(), label + "/io", () -> {
       if (dead) {
         return;
       }
@@ -54,7 +54,7 @@ final class SimulatedStreamIo implements StreamIo {
   public long setTimer(long delayMs, Runnable task) {
     long id = nextTimerId++;
     if (!dead) {
-      loop.at(loop.nowMillis() + Math.max(1, delayMs), label + "/timer", () -> {
+      loop.afterMillis(Math.max(1, delayMs), label + "/timer", () -> {
         if (!dead && !cancelledTimers.remove(id)) {
           task.run();
         }

@@ -35,8 +35,8 @@ public final class Simulation {
    *     snapshots every {@code checkpointIntervalMs})
    * @param virtualMillisMax virtual time after which a run counts as stuck
    * @param faultWindowTasks how many tasks a failure-free run takes: faults that strike once
-   *     (crashes) land after a seeded number of tasks up to this, so anywhere in the run (by
-   *     virtual time they could not: tasks take none, and a whole run may happen at one instant)
+   *     (crashes) land after a seeded number of tasks up to this, so anywhere in the run (a run
+   *     without delaying faults lasts a few virtual ms, too short to place them by time)
    */
   public record Settings(
       VertexConfig vertexConfig,
