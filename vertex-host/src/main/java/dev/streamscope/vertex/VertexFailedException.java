@@ -5,7 +5,12 @@ public final class VertexFailedException extends RuntimeException {
   private final String vertexId;
 
   public VertexFailedException(String vertexId, Throwable cause) {
-    super("Vertex " + vertexId + " failed: " + cause, cause);
+    this(vertexId, cause, "");
+  }
+
+  /** With {@code advice} (what the user may do about it) after the cause, if not empty. */
+  public VertexFailedException(String vertexId, Throwable cause, String advice) {
+    super("Vertex " + vertexId + " failed: " + cause + (advice.isEmpty() ? "" : ". " + advice), cause);
     this.vertexId = vertexId;
   }
 
