@@ -34,15 +34,6 @@ public interface StreamScopeSimulationOptions extends StreamScopePipelineOptions
 
   void setFaults(String faults);
 
-  @Description(
-      "Comma list of step-name prefixes whose output may differ from run to run by design (e.g."
-          + " a sink that names temporary files randomly): streams they produce are not compared"
-          + " with the reference run; every other check still applies to them.")
-  @Default.String("")
-  String getNondeterministicSteps();
-
-  void setNondeterministicSteps(String nondeterministicSteps);
-
   @Description("Virtual time a run may take before liveness fails it, in milliseconds.")
   @Default.Long(3_600_000L)
   long getSimulationTimeLimitMs();

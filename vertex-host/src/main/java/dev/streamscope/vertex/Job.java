@@ -1,6 +1,5 @@
 package dev.streamscope.vertex;
 
-import dev.streamscope.rstream.DeterminismViolationException;
 import dev.streamscope.rstream.RStream;
 import dev.streamscope.rstream.RStreamStore;
 import dev.streamscope.vertex.graph.EdgeKind;
@@ -92,7 +91,7 @@ public final class Job {
     Job job = new Job(graph, streams, launcher, config, recovery);
     for (StageSpec stage : graph.stages()) {
       if (stage.nondeterministic() && recovery.snapshots() == null) {
-        LOG.warn(
+        LOG.info(
             "Stage {} is nondeterministic but the job keeps no snapshots: its outputs are exposed"
                 + " before they are persisted, and a replay after a failure may fail the job",
             stage.id());
@@ -221,7 +220,7 @@ public final class Job {
 
   /** What the user may do about {@code error} of a vertex of {@code stage}, or "". */
   private static String adviceOn(StageSpec stage, Throwable error) {
-    if (!(error instanceof DeterminismViolationException) || stage.nondeterministic()) {
+    if (!VertexFailedException.isDeterminismViolation(error) || stage.nondeterministic()) {
       return "";
     }
     return "A replay of stage " + stage.id() + " wrote another value than the run before it. If"
@@ -229,6 +228,7 @@ public final class Job {
         + " reads), mark it so (the runner's --nondeterministicSteps): its outputs are then"
         + " persisted before they are exposed, and a replay never contradicts them";
   }
+
 
   /**
    * Kills vertex {@code vertexId} for real: stops its instance where it is and undeploys it (its
