@@ -172,6 +172,12 @@ public final class Job {
     // Strong productions need snapshots to hold the outputs in: an operator without them cannot.
     boolean holdOutputs =
         stage.nondeterministic() && snapshots != null && operator.snapshotsSupported();
+    if (stage.nondeterministic() && snapshots != null && !holdOutputs && partition == 0) {
+      LOG.warn(
+          "Stage {} is nondeterministic but cannot be snapshotted: its outputs are exposed before"
+              + " they are persisted, and a replay after a failure may fail the job",
+          stage.id());
+    }
     return new VertexInstance(
         stage.id(),
         partition,
