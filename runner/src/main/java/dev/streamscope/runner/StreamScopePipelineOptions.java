@@ -87,7 +87,8 @@ public interface StreamScopePipelineOptions
 
   @Description(
       "Default recovery strategy of every vertex: recompute, checkpoint-replay, persistent or"
-          + " hybrid.")
+          + " hybrid. The vertices of nondeterministic steps snapshot under recompute too (see"
+          + " --nondeterministicSteps).")
   @Default.String("hybrid")
   String getRecoveryStrategy();
 
@@ -101,6 +102,19 @@ public interface StreamScopePipelineOptions
   String getRecoveryStrategies();
 
   void setRecoveryStrategies(String recoveryStrategies);
+
+  @Description(
+      "Comma list of step-name prefixes whose output may differ from run to run by design (a DoFn"
+          + " drawing random numbers, reading a clock or an outside system). The runner persists"
+          + " the outputs of their stages before exposing them (strong productions), whatever"
+          + " --recoveryStrategy says, so a replay after a failure never contradicts what was"
+          + " seen; steps it can tell are nondeterministic (WriteFiles' writers,"
+          + " @RequiresStableInput, processing-time timers and triggers) need not be listed. The"
+          + " simulator does not compare the streams of these steps with its reference run.")
+  @Default.String("")
+  String getNondeterministicSteps();
+
+  void setNondeterministicSteps(String nondeterministicSteps);
 
   @Description(
       "Restarts allowed per vertex instance before its failure fails the job; 0 fails the job on"

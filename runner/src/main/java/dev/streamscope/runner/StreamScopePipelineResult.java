@@ -106,7 +106,11 @@ public final class StreamScopePipelineResult implements PipelineResult {
       completion.join();
     } catch (Exception e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
-      if (cause instanceof VertexFailedException && cause.getCause() != null) {
+      // A user's exception is shown as it was thrown; a determinism violation with the vertex's
+      // word on it (which stage to mark nondeterministic).
+      if (cause instanceof VertexFailedException
+          && cause.getCause() != null
+          && !VertexFailedException.isDeterminismViolation(cause)) {
         cause = cause.getCause();
       }
       while (cause instanceof UserCodeException && cause.getCause() != null) {

@@ -73,6 +73,10 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
     }
     requireAtLeastZero("injectVertexFailures", options.getInjectVertexFailures());
     RecoveryStrategies.parse(options.getRecoveryStrategies());
+    if (options.getNondeterministicSteps() == null) {
+      throw new IllegalArgumentException(
+          "Invalid option --nondeterministicSteps: must be a comma list of step-name prefixes");
+    }
     try {
       PersistenceStrategy.parse(options.getRstreamPersistence());
     } catch (IllegalArgumentException e) {
@@ -105,7 +109,9 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
   @Override
   public StreamScopePipelineResult run(Pipeline pipeline) {
     MetricsEnvironment.setMetricsSupported(true);
-    TranslatedJob translated = PipelineTranslator.translate(pipeline, options.getParallelism());
+    TranslatedJob translated =
+        PipelineTranslator.translate(
+            pipeline, options.getParallelism(), nondeterministicSteps(options));
     Vertx vertx =
         Vertx.vertx(
             new VertxOptions()
@@ -146,7 +152,16 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
     return new StreamScopePipelineResult(job, translated, vertx, streams, injector);
   }
 
-  /** Whether the job restarts a failed or killed vertex (else the failure fails the job). */
+  /** The step-name prefixes of {@code --nondeterministicSteps}, blanks dropped. */
+  public static java.util.List<String> nondeterministicSteps(StreamScopePipelineOptions options) {
+    java.util.List<String> prefixes = new java.util.ArrayList<>();
+    for (String prefix : options.getNondeterministicSteps().split(",")) {
+      if (!prefix.isBlank()) {
+        prefixes.add(prefix.trim());
+      }
+    }
+    return prefixes;
+  }
 
   /** The vertex host's knobs from the options (shared with the simulation runner). */
   public static VertexConfig vertexConfig(StreamScopePipelineOptions options) {

@@ -179,6 +179,12 @@ class RecoveryTest {
         .apply("Tag", ParDo.of(new TagWithAttempt()))
         .apply(org.apache.beam.sdk.transforms.GroupByKey.create());
     StreamScopePipelineResult result = (StreamScopePipelineResult) p.run();
+    KillGate.awaitHeld();
+    // Killed once it consumed input: its turn ends with a publish, then the kill lands, so its
+    // replay rewrites seqs that already hold values.
+    await()
+        .atMost(java.time.Duration.ofSeconds(30))
+        .until(() -> result.consumedEvents("Reshuffle#0") > 0);
     killWhileGated(result, id -> id.startsWith("Reshuffle"));
     Pipeline.PipelineExecutionException error =
         org.junit.jupiter.api.Assertions.assertThrows(
@@ -187,6 +193,7 @@ class RecoveryTest {
     assertTrue(message.contains("Determinism violation"), message);
     assertTrue(message.contains("Reshuffle#0") && message.contains("seq 0"), message);
     assertTrue(message.contains("it holds data#0(") && message.contains("now data#0("), message);
+    assertTrue(message.contains("mark it so (the runner's --nondeterministicSteps)"), message);
   }
 
   @Test

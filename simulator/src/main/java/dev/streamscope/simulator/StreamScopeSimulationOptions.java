@@ -37,15 +37,6 @@ public interface StreamScopeSimulationOptions extends StreamScopePipelineOptions
   void setFaults(String faults);
 
   @Description(
-      "Comma list of step-name prefixes whose output may differ from run to run by design (e.g."
-          + " a sink that names temporary files randomly): streams they produce are not compared"
-          + " with the reference run; every other check still applies to them.")
-  @Default.String("")
-  String getNondeterministicSteps();
-
-  void setNondeterministicSteps(String nondeterministicSteps);
-
-  @Description(
       "Write the trace of the seed --seed replays to this file: one line per task the simulation"
           + " ran (virtual ms, task number, what ran: a vertex turn, a timer, an I/O call, a fault).")
   String getTraceFile();

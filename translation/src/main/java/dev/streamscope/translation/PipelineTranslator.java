@@ -44,6 +44,17 @@ public final class PipelineTranslator {
 
   /** Translates {@code pipeline}, which this changes in place (read conversion). */
   public static TranslatedJob translate(Pipeline pipeline, int parallelism) {
+    return translate(pipeline, parallelism, List.of());
+  }
+
+  /**
+   * Translates {@code pipeline}, which this changes in place (read conversion); the stages of the
+   * steps whose full names start with one of {@code nondeterministicSteps} are nondeterministic
+   * (see {@link NondeterministicSteps} for those found without being named). A prefix that names
+   * no step fails the translation.
+   */
+  public static TranslatedJob translate(
+      Pipeline pipeline, int parallelism, List<String> nondeterministicSteps) {
     if (parallelism < 1) {
       throw new IllegalArgumentException("parallelism must be >= 1, was " + parallelism);
     }
@@ -98,6 +109,7 @@ public final class PipelineTranslator {
             try {
               translator.translate(
                   new TranslationContext(pipeline, node, pipeline.getOptions(), parallelism, stages));
+              NondeterministicSteps.mark(node, stages);
             } catch (UnsupportedTransformException e) {
               throw e;
             } catch (Exception e) {
@@ -106,6 +118,7 @@ public final class PipelineTranslator {
             }
           }
         });
+    stages.markNamedSteps(nondeterministicSteps);
     JobMetrics metrics = stages.jobMetrics();
     return new TranslatedJob(
         stages.build(pipeline.getOptions(), metrics), metrics, stages.payloads(), stages.stepsByStage());

@@ -21,11 +21,18 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Fuses translated steps into stages. A step either starts a stage (sources, keyed steps,
  * multi-input steps) or is fused into the stage that produces its single input (element-wise
  * steps). Edges between stages carry encoded {@code WindowedValue}s.
+ *
+ * <p>A stage is nondeterministic (its vertices persist their outputs before exposing them: strong
+ * productions) if a translator marked one of its steps ({@link #markNondeterministic}; {@link
+ * #markWallClockDependent} only counts while processing time is the wall clock), or the user named
+ * one ({@link #markNamedSteps}).
  */
 public final class StageGraphBuilder {
   /** One input of a stage-starting step, with how it is partitioned. */
@@ -38,6 +45,11 @@ public final class StageGraphBuilder {
     final int parallelism;
     final List<InputSpec> inputs = new ArrayList<>();
     final Map<PCollection<?>, Integer> outputIndex = new HashMap<>();
+    final List<String> stepNames = new ArrayList<>();
+    /** Why a replay of the stage could write other output than the run before it, or null. */
+    String nondeterministic;
+    /** The same, for a reason that holds only while processing time is the wall clock. */
+    String wallClockDependent;
 
     Stage(String id, int parallelism) {
       this.plan = new StagePlan(id);
@@ -45,8 +57,11 @@ public final class StageGraphBuilder {
     }
   }
 
+  private static final Logger LOG = LoggerFactory.getLogger(StageGraphBuilder.class);
+
   private final Map<PCollection<?>, Producer> producers = new HashMap<>();
   private final List<Stage> stages = new ArrayList<>();
+  private final Map<String, Stage> stageOfStep = new HashMap<>();
   private boolean logicalProcessingTime;
   /** Metrics user code reports during translation (a source's split or size estimate). */
   private final MetricsContainerStepMap translationMetrics = new MetricsContainerStepMap();
@@ -109,6 +124,63 @@ public final class StageGraphBuilder {
     addStep(stage, name, factory, ports, outputs);
   }
 
+  /**
+   * Marks the stage of {@code step} (translated already) nondeterministic: {@code why} a replay
+   * of the step could write other output than the run before it.
+   */
+  public void markNondeterministic(String step, String why) {
+    Stage stage = stageOf(step);
+    if (stage.nondeterministic == null) {
+      stage.nondeterministic = "step " + step + " " + why;
+    }
+  }
+
+  /**
+   * As {@link #markNondeterministic}, for a step that depends on processing time ({@code why}):
+   * nondeterministic only while it is the wall clock, not in a job whose TestStream drives it.
+   */
+  public void markWallClockDependent(String step, String why) {
+    Stage stage = stageOf(step);
+    if (stage.wallClockDependent == null) {
+      stage.wallClockDependent = "step " + step + " " + why + " on the wall clock";
+    }
+  }
+
+  /**
+   * Marks nondeterministic the stages with a step whose full name starts with one of {@code
+   * prefixes} (the user's list). A prefix that names no step is an error: it would mark nothing.
+   */
+  public void markNamedSteps(List<String> prefixes) {
+    for (String prefix : prefixes) {
+      boolean found = false;
+      for (Stage stage : stages) {
+        for (String step : stage.stepNames) {
+          if (step.startsWith(prefix)) {
+            found = true;
+            if (stage.nondeterministic == null) {
+              stage.nondeterministic = "step " + step + " is named nondeterministic by the user";
+            }
+          }
+        }
+      }
+      if (!found) {
+        List<String> names = new ArrayList<>(stageOfStep.keySet());
+        java.util.Collections.sort(names);
+        throw new IllegalArgumentException(
+            "Nondeterministic steps: no step's name starts with '" + prefix + "'; the steps are "
+                + names);
+      }
+    }
+  }
+
+  private Stage stageOf(String step) {
+    Stage stage = stageOfStep.get(step);
+    if (stage == null) {
+      throw new IllegalStateException("No translated step " + step);
+    }
+    return stage;
+  }
+
   /** Parallelism of the stage producing {@code collection}. */
   public int parallelismOf(PCollection<?> collection, String consumer) {
     return producerOf(collection, consumer).stage.parallelism;
@@ -121,6 +193,8 @@ public final class StageGraphBuilder {
       List<StagePlan.PortSource> ports,
       List<PCollection<?>> outputs) {
     int step = stage.plan.addStep(new StagePlan.StepPlan(name, factory, ports, outputs.size()));
+    stage.stepNames.add(name);
+    stageOfStep.put(name, stage);
     for (int o = 0; o < outputs.size(); o++) {
       producers.put(outputs.get(o), new Producer(stage, step, o));
     }
@@ -202,6 +276,17 @@ public final class StageGraphBuilder {
     for (Stage stage : stages) {
       StagePlan plan = stage.plan;
       plan.setLogicalProcessingTime(logicalProcessingTime);
+      String nondeterministic =
+          stage.nondeterministic != null || logicalProcessingTime
+              ? stage.nondeterministic
+              : stage.wallClockDependent;
+      if (nondeterministic != null) {
+        LOG.info(
+            "Stage {} is nondeterministic ({}): its vertices persist their outputs before they"
+                + " expose them",
+            plan.id(),
+            nondeterministic);
+      }
       graph.add(
           new StageSpec(
               plan.id(),
@@ -210,7 +295,8 @@ public final class StageGraphBuilder {
               plan.outputs().size(),
               partition ->
                   new FusedStageOperator(
-                      plan, partition, options, metrics.newInstance(plan.id() + "#" + partition))));
+                      plan, partition, options, metrics.newInstance(plan.id() + "#" + partition)),
+              nondeterministic != null));
     }
     return graph;
   }

@@ -7,6 +7,7 @@ import dev.streamscope.vertex.graph.InputSpec;
 import dev.streamscope.vertex.graph.JobGraph;
 import dev.streamscope.vertex.graph.StageSpec;
 import dev.streamscope.vertex.seams.VertexLauncher;
+import dev.streamscope.vertex.snapshot.SnapshotStore;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,13 +25,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * restores its newest snapshot (checkpoint strategies) or, without one, starts from scratch
  * (recompute), reads its inputs from the snapshot's positions (or the start) and rewrites its
  * outputs from the snapshot's seqs (or 0), which the streams' uniqueness absorbs until it passes
- * where the failed instance stopped. Past that budget the job fails, and cancels the others.
+ * where the failed instance stopped. Past that budget the job fails, and cancels the others. A
+ * vertex of a {@link StageSpec#nondeterministic() nondeterministic} stage exposes its outputs only
+ * once a snapshot holds them (strong productions, see {@link VertexInstance}), so its replays never
+ * contradict them; a determinism violation of any other stage fails the job with advice to mark it.
  *
  * <p>Starting a job over the streams and snapshots of an earlier run of it (same job directory,
  * its process killed) resumes it the same way: each vertex restores the newest snapshot its
  * durable outputs can continue from.
  */
 public final class Job {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Job.class);
   /** One vertex instance position of the graph and the instance currently filling it. */
   private final class Slot {
     final StageSpec stage;
@@ -85,6 +90,12 @@ public final class Job {
       RecoveryConfig recovery) {
     Job job = new Job(graph, streams, launcher, config, recovery);
     for (StageSpec stage : graph.stages()) {
+      if (stage.nondeterministic() && recovery.snapshots() == null) {
+        LOG.info(
+            "Stage {} is nondeterministic but the job keeps no snapshots: its outputs are exposed"
+                + " before they are persisted, and a replay after a failure may fail the job",
+            stage.id());
+      }
       for (int p = 0; p < stage.parallelism(); p++) {
         Slot slot = job.new Slot(stage, p);
         job.slots.put(slot.vertexId, slot);
@@ -156,15 +167,26 @@ public final class Job {
       }
       targets.add(outputTargets);
     }
+    Operator operator = stage.operatorFactory().apply(partition);
+    SnapshotStore snapshots = recovery.snapshotsStage(stage) ? recovery.snapshots() : null;
+    // Strong productions need snapshots to hold the outputs in: an operator without them cannot.
+    boolean holdOutputs =
+        stage.nondeterministic() && snapshots != null && operator.snapshotsSupported();
+    if (stage.nondeterministic() && snapshots != null && !holdOutputs && partition == 0) {
+      LOG.warn(
+          "Stage {} is nondeterministic but cannot be snapshotted: its outputs are exposed before"
+              + " they are persisted, and a replay after a failure may fail the job",
+          stage.id());
+    }
     return new VertexInstance(
         stage.id(),
         partition,
         stage.parallelism(),
-        stage.operatorFactory().apply(partition),
+        operator,
         new InputMerger(channels, stage.inputs().size()),
-        new OutputRouter(targets, partition),
+        new OutputRouter(targets, partition, holdOutputs),
         config,
-        recovery.snapshotsStage(stage.id()) ? recovery.snapshots() : null,
+        snapshots,
         recovery.checkpointIntervalMs(),
         this::onVertexDone);
   }
@@ -184,7 +206,7 @@ public final class Job {
         return; // A replaced instance, or the job already ended.
       }
       // A replay that differs would differ again: a determinism violation is not retried.
-      restart = slot.restarts < recovery.restartsMax() && !isDeterminismViolation(error);
+      restart = slot.restarts < recovery.restartsMax() && !VertexFailedException.isDeterminismViolation(error);
       if (restart) {
         slot.restarts++;
         restartsTotal.incrementAndGet();
@@ -196,19 +218,24 @@ public final class Job {
         launch(slot);
       }
     }
-    if (!restart && completion.completeExceptionally(new VertexFailedException(vertex.vertexId(), error))) {
+    if (!restart
+        && completion.completeExceptionally(
+            new VertexFailedException(vertex.vertexId(), error, adviceOn(slot.stage, error)))) {
       cancelVertices();
     }
   }
 
-  private static boolean isDeterminismViolation(Throwable error) {
-    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-      if (cause instanceof dev.streamscope.rstream.DeterminismViolationException) {
-        return true;
-      }
+  /** What the user may do about {@code error} of a vertex of {@code stage}, or "". */
+  private static String adviceOn(StageSpec stage, Throwable error) {
+    if (!VertexFailedException.isDeterminismViolation(error) || stage.nondeterministic()) {
+      return "";
     }
-    return false;
+    return "A replay of stage " + stage.id() + " wrote another value than the run before it. If"
+        + " the stage is nondeterministic by design (random numbers, wall-clock time, external"
+        + " reads), mark it so (the runner's --nondeterministicSteps): its outputs are then"
+        + " persisted before they are exposed, and a replay never contradicts them";
   }
+
 
   /**
    * Kills vertex {@code vertexId} for real: stops its instance where it is and undeploys it (its

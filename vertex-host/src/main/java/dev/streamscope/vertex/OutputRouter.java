@@ -12,6 +12,10 @@ import java.util.List;
  * from where its snapshot (or the start) says, so replayed emissions rewrite the same seqs with
  * the same events, which uniqueness absorbs, and a differing one is caught as a determinism
  * violation.
+ *
+ * <p>A router that holds its outputs (strong productions) writes through a {@link HeldStream} per
+ * stream: nothing reaches a stream before {@link #releaseHeld}, which the vertex calls once a
+ * snapshot holds it.
  */
 final class OutputRouter {
   /** One consumer edge of one output: a stream per consumer partition. */
@@ -45,16 +49,25 @@ final class OutputRouter {
   private final long[] emittedWatermarkMillis;
   private final boolean[] dataSincePunctuation;
   private final List<RStream> allStreams = new ArrayList<>();
+  /** The streams, in {@link #allStreams} order, if this router holds its outputs; else empty. */
+  private final List<HeldStream> heldStreams = new ArrayList<>();
 
-  OutputRouter(List<List<Target>> targetsByOutput, int partition) {
+  /** With {@code holdOutputs}, what the vertex writes waits for {@link #releaseHeld}. */
+  OutputRouter(List<List<Target>> targetsByOutput, int partition, boolean holdOutputs) {
     this.targets = new Target[targetsByOutput.size()][];
     for (int o = 0; o < targets.length; o++) {
       targets[o] = targetsByOutput.get(o).toArray(new Target[0]);
       for (Target target : targets[o]) {
-        for (RStream stream : target.streams) {
-          if (stream != null) {
-            allStreams.add(stream);
+        for (int i = 0; i < target.streams.length; i++) {
+          if (target.streams[i] == null) {
+            continue;
           }
+          if (holdOutputs) {
+            HeldStream held = new HeldStream(target.streams[i]);
+            target.streams[i] = held;
+            heldStreams.add(held);
+          }
+          allStreams.add(target.streams[i]);
         }
       }
     }
@@ -157,7 +170,41 @@ final class OutputRouter {
     return dataSincePunctuation.clone();
   }
 
-  /** Continues writing where a snapshot says: same seqs, cursors and punctuation state. */
+  /** True if this router holds its outputs until {@link #releaseHeld} (strong productions). */
+  boolean holdsOutputs() {
+    return !heldStreams.isEmpty();
+  }
+
+  /** True if some output written since the last {@link #releaseHeld} waits for it. */
+  boolean holdsAny() {
+    for (HeldStream stream : heldStreams) {
+      if (stream.holdsAny()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Writes and publishes what the streams hold: a snapshot now holds it. */
+  void releaseHeld() {
+    for (HeldStream stream : heldStreams) {
+      stream.release();
+    }
+  }
+
+  /** What a snapshot must hold of each stream (see {@link HeldStream#tail}); empty if not held. */
+  List<VertexSnapshot.HeldTail> heldTails() {
+    List<VertexSnapshot.HeldTail> tails = new ArrayList<>(heldStreams.size());
+    for (HeldStream stream : heldStreams) {
+      tails.add(stream.tail());
+    }
+    return tails;
+  }
+
+  /**
+   * Continues writing where a snapshot says: same seqs, cursors and punctuation state. A router
+   * that holds its outputs first writes the snapshot's held tails again.
+   */
   void restore(VertexSnapshot snapshot) {
     List<VertexSnapshot.OutputPosition> positions = snapshot.outputStreams();
     int next = 0;
@@ -182,6 +229,42 @@ final class OutputRouter {
     System.arraycopy(
         snapshot.emittedWatermarkMillis(), 0, emittedWatermarkMillis, 0, targets.length);
     System.arraycopy(snapshot.dataSincePunctuation(), 0, dataSincePunctuation, 0, targets.length);
+    rewriteTails(snapshot);
+  }
+
+  /**
+   * Writes a snapshot's held tails again. A snapshot may come from a run whose stage held its
+   * outputs when this one does not, or the other way round (the stage's marking changed): tails
+   * are written either way, and a holding router without them starts empty at the positions.
+   */
+  private void rewriteTails(VertexSnapshot snapshot) {
+    List<VertexSnapshot.HeldTail> tails = snapshot.heldOutputs();
+    if (!tails.isEmpty() && tails.size() != allStreams.size()) {
+      throw new IllegalStateException(
+          "Snapshot holds tails of " + tails.size() + " output streams, the vertex has "
+              + allStreams.size());
+    }
+    List<VertexSnapshot.OutputPosition> positions = snapshot.outputStreams();
+    for (int i = 0; i < allStreams.size(); i++) {
+      VertexSnapshot.HeldTail tail =
+          tails.isEmpty()
+              ? new VertexSnapshot.HeldTail(
+                  positions.get(i).streamId(), positions.get(i).nextSeq(), List.of())
+              : tails.get(i);
+      if (!heldStreams.isEmpty()) {
+        heldStreams.get(i).rewrite(tail);
+        continue;
+      }
+      RStream stream = allStreams.get(i);
+      if (!tail.streamId().equals(stream.id())) {
+        throw new IllegalStateException(
+            "Snapshot tail of stream " + tail.streamId() + " given to " + stream.id());
+      }
+      for (StreamEvent event : tail.events()) {
+        stream.write(event);
+      }
+      stream.publish();
+    }
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.streamscope.vertex;
 
+import dev.streamscope.vertex.graph.StageSpec;
 import dev.streamscope.vertex.snapshot.SnapshotStore;
 import java.util.function.Function;
 
@@ -13,7 +14,7 @@ import java.util.function.Function;
  *     keep released events readable)
  * @param checkpointIntervalMs least time between two snapshots of one vertex instance
  * @param strategyOfStage the recovery strategy of each stage (by stage id); stages under {@link
- *     RecoveryStrategy#RECOMPUTE} take no snapshots
+ *     RecoveryStrategy#RECOMPUTE} take no snapshots, unless they are nondeterministic
  */
 public record RecoveryConfig(
     int restartsMax,
@@ -52,8 +53,14 @@ public record RecoveryConfig(
     return new RecoveryConfig(restartsMax, snapshots, checkpointIntervalMs, strategyOfStage);
   }
 
-  /** Whether the vertices of stage {@code stageId} take snapshots. */
-  public boolean snapshotsStage(String stageId) {
-    return snapshots != null && strategyOfStage.apply(stageId) != RecoveryStrategy.RECOMPUTE;
+  /**
+   * Whether the vertices of {@code stage} take snapshots: those of a nondeterministic stage do
+   * whatever its strategy, since they expose their outputs only once a snapshot holds them (a
+   * replay from scratch could contradict what their readers saw).
+   */
+  public boolean snapshotsStage(StageSpec stage) {
+    return snapshots != null
+        && (stage.nondeterministic()
+            || strategyOfStage.apply(stage.id()) != RecoveryStrategy.RECOMPUTE);
   }
 }

@@ -38,6 +38,19 @@ import org.slf4j.LoggerFactory;
  * newest stable snapshot is never among the versions a store drops). A starting instance restores
  * the newest snapshot its output streams can continue from (in this process: the newest; after
  * the process died: the newest whose outputs were durable), or starts from scratch.
+ *
+ * <p>Strong productions (a stage marked nondeterministic: a replay of it could write other
+ * values, MillWheel's term): the {@link OutputRouter} holds what the vertex writes. At the end of
+ * every epoch that wrote something the vertex takes a snapshot holding its state and those
+ * outputs together, consumes nothing more until the snapshot is written (its thread is free
+ * meanwhile: the write's completion resumes it), and only then writes and publishes the outputs.
+ * A restored instance first writes its snapshot's held outputs again. So whatever a reader can
+ * see is in a snapshot, and no replay regenerates it. The checkpoint interval does not apply to
+ * epochs with output (an epoch without output is snapshotted once the interval passed), and such
+ * a vertex snapshots whatever its stage's recovery strategy: under recompute too, as a replay
+ * from scratch could contradict what its readers saw. Its inputs are garbage-collected below each
+ * snapshot once written, since a restore always takes the newest ({@link HeldStream} keeps
+ * every snapshot usable).
  */
 final class VertexInstance implements OperatorContext {
   private static final Logger LOG = LoggerFactory.getLogger(VertexInstance.class);
@@ -71,6 +84,10 @@ final class VertexInstance implements OperatorContext {
   private volatile long restoredVersion;
   private volatile long writtenVersion;
 
+  // Strong productions: the vertex waits for the snapshot holding its outputs ("commit").
+  private final boolean strongProductions;
+  private boolean committing;
+
   private volatile boolean killed;
   private VertexExecutor executor;
   private VertexState state = VertexState.CREATED;
@@ -99,6 +116,11 @@ final class VertexInstance implements OperatorContext {
     this.config = config;
     this.onDone = onDone;
     this.snapshots = operator.snapshotsSupported() ? snapshots : null;
+    this.strongProductions = outputs.holdsOutputs();
+    if (strongProductions && this.snapshots == null) {
+      throw new IllegalArgumentException(
+          vertexId + ": a vertex that holds its outputs needs snapshots to release them");
+    }
     this.checkpointIntervalMs = checkpointIntervalMs;
     this.inputWatermarkMillis = new long[inputs.inputCount()];
     java.util.Arrays.fill(inputWatermarkMillis, Long.MIN_VALUE);
@@ -143,7 +165,9 @@ final class VertexInstance implements OperatorContext {
   /** The newest snapshot the output streams can continue from; null: start from scratch. */
   private VertexSnapshot newestUsable(List<SnapshotStore.Snapshot> all) {
     if (!all.isEmpty()) {
-      nextSnapshotVersion = all.get(0).version() + 1;
+      // One version skipped: a killed predecessor may still land the one it was writing, which
+      // must neither overwrite nor outrank this instance's own.
+      nextSnapshotVersion = all.get(0).version() + 2;
     }
     for (SnapshotStore.Snapshot stored : all) {
       VertexSnapshot snapshot;
@@ -153,7 +177,7 @@ final class VertexInstance implements OperatorContext {
         LOG.warn("Skipping snapshot {} of vertex {}: {}", stored.version(), vertexId, e.getMessage());
         continue;
       }
-      if (outputs.canContinueFrom(snapshot.outputStreams())) {
+      if (outputs.canContinueFrom(snapshot.writesFrom())) {
         return snapshot;
       }
       LOG.info(
@@ -173,6 +197,12 @@ final class VertexInstance implements OperatorContext {
       nextSnapshotAtMillis = executor.nowMillis() + checkpointIntervalMs;
       if (snapshot != null) {
         restore(snapshot);
+        if (snapshot.finished()) {
+          // It had finished; its last outputs, held in the snapshot, are now written again.
+          operator.close();
+          finished();
+          return;
+        }
       }
       inputs.onPublished(this::wakeUp);
       outputs.onReleased(this::wakeUp);
@@ -254,15 +284,15 @@ final class VertexInstance implements OperatorContext {
 
   private synchronized void runTurn() {
     turnScheduled.set(false);
-    if (state != VertexState.RUNNING || killed) {
-      return;
+    if (state != VertexState.RUNNING || killed || committing) {
+      return; // Committing: the commit's completion wakes the vertex up.
     }
     operator.beginTurn();
     try {
       // A stage without inputs is a source; its operator must be a SourceOperator.
       boolean more =
           inputs.channelCount() == 0 ? sourceTurn((SourceOperator) operator) : consumerTurn();
-      if (state == VertexState.RUNNING) {
+      if (state == VertexState.RUNNING && !committing) {
         scheduleProcessingTimer();
         if (more) {
           wakeUp();
@@ -310,15 +340,19 @@ final class VertexInstance implements OperatorContext {
         finish();
         return false;
       }
+      if (strongProductions && commitIfDue()) {
+        inputs.releaseConsumed();
+        return false;
+      }
       // A busy vertex rarely ends a turn between epochs: snapshot here, at the epoch's end.
-      if (snapshots != null && executor.nowMillis() >= nextSnapshotAtMillis) {
+      if (!strongProductions && snapshots != null && executor.nowMillis() >= nextSnapshotAtMillis) {
         outputs.publish();
         maybeSnapshot();
       }
     }
     outputs.publish();
     inputs.releaseConsumed();
-    if (!inBundle) {
+    if (!inBundle && !strongProductions) {
       maybeSnapshot();
     }
     return consumed == config.turnEventsMax();
@@ -333,20 +367,31 @@ final class VertexInstance implements OperatorContext {
     SourceOperator.Status status = source.emit(config.sourceBundleElementsMax());
     source.finishBundle();
     punctuate();
+    if (status == SourceOperator.Status.DONE) {
+      finish();
+      return false;
+    }
     outputs.publish();
-    if (status != SourceOperator.Status.DONE) {
-      maybeSnapshot();
+    if (betweenEpochs()) {
+      return false;
     }
-    switch (status) {
-      case DONE:
-        finish();
-        return false;
-      case IDLE:
-        executor.setTimer(config.idlePollMs(), this::wakeUp);
-        return false;
-      default:
-        return true;
+    if (status == SourceOperator.Status.IDLE) {
+      executor.setTimer(config.idlePollMs(), this::wakeUp);
+      return false;
     }
+    return true;
+  }
+
+  /**
+   * At an epoch boundary: snapshots if it is time to. Returns true if the vertex now waits for a
+   * commit (strong productions), whose completion resumes it.
+   */
+  private boolean betweenEpochs() throws Exception {
+    if (strongProductions) {
+      return commitIfDue();
+    }
+    maybeSnapshot();
+    return false;
   }
 
   private void punctuate() {
@@ -371,8 +416,8 @@ final class VertexInstance implements OperatorContext {
   private synchronized void onProcessingTimer() {
     processingTimerAtMillis = Long.MAX_VALUE;
     processingTimerId = -1;
-    if (state != VertexState.RUNNING || killed) {
-      return;
+    if (state != VertexState.RUNNING || killed || committing) {
+      return; // Committing: the commit's completion sets the timer again.
     }
     operator.beginTurn();
     try {
@@ -386,8 +431,8 @@ final class VertexInstance implements OperatorContext {
         punctuate();
       }
       outputs.publish();
-      if (!inBundle) {
-        maybeSnapshot();
+      if (!inBundle && betweenEpochs()) {
+        return;
       }
       scheduleProcessingTimer();
     } catch (Throwable t) {
@@ -398,12 +443,22 @@ final class VertexInstance implements OperatorContext {
   }
 
   private void finish() throws Exception {
+    byte[] finalState = strongProductions ? operatorState() : null;
     operator.close();
     for (int o = 0; o < outputs.outputCount(); o++) {
       outputs.punctuate(o, Long.MAX_VALUE);
     }
     outputs.end();
+    if (strongProductions) {
+      // The last outputs and the streams' ends too: seen only once a snapshot holds them.
+      commit(takeSnapshot(true, finalState));
+      return;
+    }
     outputs.publish();
+    finished();
+  }
+
+  private void finished() {
     if (processingTimerId >= 0) {
       executor.cancelTimer(processingTimerId);
     }
@@ -442,15 +497,23 @@ final class VertexInstance implements OperatorContext {
       return;
     }
     progressAtLastSnapshot = progress;
-    VertexSnapshot snapshot = takeSnapshot();
+    VertexSnapshot snapshot = takeSnapshot(false, operatorState());
     unstableSnapshot = snapshot;
     unstableSnapshotWritten = false;
-    byte[] payload = snapshot.encode();
+    write(snapshot, this::onSnapshotWritten);
     // A snapshot costs time on the vertex's thread in proportion to its state: space them so that
     // they take at most 1/SNAPSHOT_COST_SHARE_INVERSE of it (a batch stage's state grows with its
     // input until the end, and a snapshot per interval would make the job quadratic).
     long costMs = executor.nowMillis() - now;
     nextSnapshotAtMillis = now + Math.max(checkpointIntervalMs, costMs * SNAPSHOT_COST_SHARE_INVERSE);
+  }
+
+  /** Writes {@code snapshot} off the vertex thread, then calls {@code onWritten} on it. */
+  private void write(VertexSnapshot snapshot, BiConsumer<VertexSnapshot, Throwable> onWritten) {
+    if (killed) {
+      return; // Killed in the middle of this turn: a crashed vertex writes nothing more either.
+    }
+    byte[] payload = snapshot.encode();
     CompletableFuture<Void> written = new CompletableFuture<>();
     snapshotWrite = written;
     executor
@@ -461,9 +524,61 @@ final class VertexInstance implements OperatorContext {
             })
         .whenComplete(
             (ignored, error) -> {
-              onSnapshotWritten(snapshot, error);
+              onWritten.accept(snapshot, error);
               written.complete(null);
             });
+  }
+
+  /**
+   * Strong productions, at an epoch boundary: commits if the epoch wrote something, or if the
+   * interval passed and the vertex moved since the last snapshot. Returns true if it committed.
+   */
+  private boolean commitIfDue() throws Exception {
+    if (!outputs.holdsAny()) {
+      long progress = inputs.progress() + outputs.progress();
+      if (progress == progressAtLastSnapshot || executor.nowMillis() < nextSnapshotAtMillis) {
+        return false;
+      }
+    }
+    commit(takeSnapshot(false, operatorState()));
+    return true;
+  }
+
+  /**
+   * Writes a snapshot that holds the held outputs; the vertex consumes nothing until {@link
+   * #onCommitted} releases them.
+   */
+  private void commit(VertexSnapshot snapshot) {
+    committing = true;
+    nextSnapshotAtMillis = executor.nowMillis() + checkpointIntervalMs;
+    progressAtLastSnapshot = inputs.progress() + outputs.progress();
+    write(snapshot, this::onCommitted);
+  }
+
+  private synchronized void onCommitted(VertexSnapshot snapshot, Throwable error) {
+    if (state != VertexState.RUNNING || killed) {
+      return; // Killed: its replacement writes these outputs from the snapshot, if it landed.
+    }
+    committing = false;
+    try {
+      if (error != null) {
+        throw new java.io.IOException(
+            "Vertex " + vertexId + " cannot expose its outputs: writing snapshot "
+                + snapshot.version() + ", which holds them, failed: " + error,
+            error);
+      }
+      writtenVersion = snapshot.version();
+      outputs.releaseHeld();
+      inputs.gcBelow(snapshot.channels());
+      if (snapshot.finished()) {
+        finished();
+        return;
+      }
+      scheduleProcessingTimer();
+      wakeUp();
+    } catch (Throwable t) {
+      fail(t);
+    }
   }
 
   private void retrySnapshotIn(long delayMs) {
@@ -484,14 +599,18 @@ final class VertexInstance implements OperatorContext {
     }
   }
 
-  private VertexSnapshot takeSnapshot() throws Exception {
-    ByteArrayOutputStream operatorState = new ByteArrayOutputStream();
-    DataOutputStream out = new DataOutputStream(operatorState);
+  private byte[] operatorState() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(bytes);
     operator.snapshotState(out);
     out.flush();
+    return bytes.toByteArray();
+  }
+
+  private VertexSnapshot takeSnapshot(boolean finished, byte[] operatorState) {
     return new VertexSnapshot(
         nextSnapshotVersion++,
-        false,
+        finished,
         inputs.turn(),
         inputs.positions(),
         inputWatermarkMillis.clone(),
@@ -499,7 +618,8 @@ final class VertexInstance implements OperatorContext {
         outputs.dataSincePunctuation(),
         outputs.positions(),
         outputs.rebalanceCursors(),
-        operatorState.toByteArray());
+        operatorState,
+        outputs.heldTails());
   }
 
   private synchronized void onSnapshotWritten(VertexSnapshot snapshot, Throwable error) {

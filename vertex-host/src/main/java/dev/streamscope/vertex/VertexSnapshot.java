@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import dev.streamscope.rstream.StreamEvent;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +20,14 @@ import java.util.List;
  * watermark long, ended boolean each), input watermarks (int count, longs), outputs (int count,
  * then emitted watermark long and data-since-punctuation boolean each), output streams (int count,
  * then stream id UTF and next seq long each), rebalance cursors (int count, ints), operator state
- * (int length, bytes).
+ * (int length, bytes), then (format 2) the held tails (int count, then stream id UTF, first seq
+ * long, event count int and the events: kind byte, then payload length int and bytes for data, or
+ * watermark long for punctuation). Format 1, without tails, is still read.
+ *
+ * <p>Held tails are those of a vertex with strong productions ({@link HeldStream}): per output
+ * stream, the events it wrote that the stream may not keep across a crash, the newest of them
+ * still unseen. A restored vertex writes them first, from their first seq; its output positions
+ * are after them. Empty for other vertices.
  */
 record VertexSnapshot(
     long version,
@@ -31,14 +39,34 @@ record VertexSnapshot(
     boolean[] dataSincePunctuation,
     List<OutputPosition> outputStreams,
     int[] rebalanceCursors,
-    byte[] operatorState) {
-  private static final int FORMAT_VERSION = 1;
+    byte[] operatorState,
+    List<HeldTail> heldOutputs) {
+  private static final int FORMAT_VERSION = 2;
 
   /** Where the vertex stood in one input stream. */
   record ChannelPosition(String streamId, long position, long watermarkMillis, boolean ended) {}
 
   /** The next seq the vertex writes on one output stream. */
   record OutputPosition(String streamId, long nextSeq) {}
+
+  /** Events of one output stream a restored vertex writes again, from {@code firstSeq} on. */
+  record HeldTail(String streamId, long firstSeq, List<StreamEvent> events) {}
+
+  /**
+   * Where a vertex restored from this snapshot starts writing on each output stream: the first
+   * seq of its held tail, or its output position if it holds none. The streams must hold
+   * everything below (a restored vertex cannot leave a gap).
+   */
+  List<OutputPosition> writesFrom() {
+    if (heldOutputs.isEmpty()) {
+      return outputStreams;
+    }
+    List<OutputPosition> from = new ArrayList<>(heldOutputs.size());
+    for (HeldTail tail : heldOutputs) {
+      from.add(new OutputPosition(tail.streamId(), tail.firstSeq()));
+    }
+    return from;
+  }
 
   byte[] encode() {
     try {
@@ -71,6 +99,10 @@ record VertexSnapshot(
       }
       out.writeInt(operatorState.length);
       out.write(operatorState);
+      out.writeInt(heldOutputs.size());
+      for (HeldTail tail : heldOutputs) {
+        writeTail(out, tail);
+      }
       out.flush();
       return bytes.toByteArray();
     } catch (IOException e) {
@@ -81,8 +113,9 @@ record VertexSnapshot(
   static VertexSnapshot decode(long version, byte[] payload) throws IOException {
     DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload));
     int format = in.readInt();
-    if (format != FORMAT_VERSION) {
-      throw new IOException("vertex snapshot format " + format + ", expected " + FORMAT_VERSION);
+    if (format != 1 && format != FORMAT_VERSION) {
+      throw new IOException(
+          "vertex snapshot format " + format + ", expected 1 or " + FORMAT_VERSION);
     }
     boolean finished = in.readBoolean();
     int mergeTurn = in.readInt();
@@ -110,9 +143,52 @@ record VertexSnapshot(
     }
     byte[] operatorState = new byte[in.readInt()];
     in.readFully(operatorState);
+    List<HeldTail> tails = new ArrayList<>();
+    for (int i = format == 1 ? 0 : in.readInt(); i > 0; i--) {
+      tails.add(readTail(in));
+    }
     return new VertexSnapshot(
         version, finished, mergeTurn, channels, inputWatermarks, emitted, dataSince, outputs,
-        cursors, operatorState);
+        cursors, operatorState, tails);
+  }
+
+  private static void writeTail(DataOutputStream out, HeldTail tail) throws IOException {
+    out.writeUTF(tail.streamId());
+    out.writeLong(tail.firstSeq());
+    out.writeInt(tail.events().size());
+    for (StreamEvent event : tail.events()) {
+      out.writeByte(event.kind().ordinal());
+      if (event.isData()) {
+        out.writeInt(event.payload().length);
+        out.write(event.payload());
+      } else {
+        out.writeLong(event.watermarkMillis());
+      }
+    }
+  }
+
+  private static HeldTail readTail(DataInputStream in) throws IOException {
+    String streamId = in.readUTF();
+    long firstSeq = in.readLong();
+    int count = in.readInt();
+    List<StreamEvent> events = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      long seq = firstSeq + i;
+      int kind = in.readByte();
+      if (kind == StreamEvent.Kind.DATA.ordinal()) {
+        byte[] payload = new byte[in.readInt()];
+        in.readFully(payload);
+        events.add(StreamEvent.data(seq, payload));
+      } else if (kind == StreamEvent.Kind.WATERMARK.ordinal()) {
+        events.add(StreamEvent.watermark(seq, in.readLong()));
+      } else if (kind == StreamEvent.Kind.END.ordinal()) {
+        in.readLong();
+        events.add(StreamEvent.end(seq));
+      } else {
+        throw new IOException("held event of unknown kind " + kind + " on stream " + streamId);
+      }
+    }
+    return new HeldTail(streamId, firstSeq, events);
   }
 
   private static void writeLongs(DataOutputStream out, long[] values) throws IOException {

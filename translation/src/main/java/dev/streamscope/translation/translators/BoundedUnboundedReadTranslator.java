@@ -65,6 +65,9 @@ public final class BoundedUnboundedReadTranslator {
             shareCount,
             partition -> new LimitedUnboundedReadStep<>(name, shares.get(partition)),
             context.outputList());
+    if (maxReadTime != null) {
+      context.stages().markNondeterministic(name, "reads for a time limit on the wall clock");
+    }
     return true;
   }
 

@@ -1,6 +1,7 @@
 package dev.streamscope.translation.translators;
 
 import dev.streamscope.translation.StageGraphBuilder.StageInput;
+import dev.streamscope.translation.NondeterministicSteps;
 import dev.streamscope.translation.TransformTranslator;
 import dev.streamscope.translation.TranslationContext;
 import dev.streamscope.translation.UnsupportedTransformException;
@@ -26,7 +27,9 @@ import org.apache.beam.sdk.values.TupleTag;
 /**
  * {@code beam:transform:pardo:v1}. A stateless ParDo without side inputs is fused into its
  * producer. With side inputs it starts a stage: main input forward, each side input's PCollection
- * broadcast. A stateful ParDo starts a stage fed by key (its side inputs broadcast too).
+ * broadcast. A stateful ParDo starts a stage fed by key (its side inputs broadcast too). A ParDo
+ * whose DoFn is {@code @RequiresStableInput} starts a stage as well, so that its input comes from
+ * an rStream, which a replay never changes (a step fused before it could be nondeterministic).
  */
 public final class ParDoTranslator implements TransformTranslator {
   @Override
@@ -72,7 +75,7 @@ public final class ParDoTranslator implements TransformTranslator {
               partition -> new StatefulParDoStep(name, spec),
               stageInputs,
               outputList);
-    } else if (sideInputs.isEmpty()) {
+    } else if (sideInputs.isEmpty() && !NondeterministicSteps.requiresStableInput(doFn)) {
       context.stages().fused(name, partition -> new ParDoStep<>(name, spec), input, outputList);
     } else {
       List<StageInput> stageInputs = new ArrayList<>();
