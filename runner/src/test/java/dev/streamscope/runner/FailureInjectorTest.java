@@ -89,7 +89,7 @@ class FailureInjectorTest {
         result.injectedKills().stream().filter(kill -> !kill.startsWith("PAssert")).toList();
     assertTrue(sumKills.size() >= 1, result.injectedKills().toString());
     for (String kill : sumKills) {
-      long event = Long.parseLong(kill.replaceAll(".* at its stream event (\\d+) .*", "$1"));
+      long event = Long.parseLong(kill.replaceAll(".* at its event (\\d+) .*", "$1"));
       assertTrue(event >= 1 && event <= 4096 && !kill.contains(", end of "), kill);
     }
     assertEquals(3, result.injectedKills().size());
@@ -115,6 +115,22 @@ class FailureInjectorTest {
     PAssert.that(sums).containsInAnyOrder(KV.of("a", 4), KV.of("b", 2));
     StreamScopePipelineResult result = (StreamScopePipelineResult) p.run();
     assertEquals(5, result.injectedKills().size(), result.injectedKills().toString());
+  }
+
+  private static final class Discard extends DoFn<Long, Void> {
+    @ProcessElement
+    public void process(@Element Long element) {}
+  }
+
+  @Test
+  void aJobOfOneStageWithoutStreamsIsKilledInItsSource() {
+    Pipeline p = pipeline("--injectVertexFailures=2", "--failureInjectionSeed=2");
+    p.apply(GenerateSequence.from(0).to(1_000)).apply(ParDo.of(new Discard()));
+    StreamScopePipelineResult result = (StreamScopePipelineResult) p.run();
+    assertEquals(2, result.injectedKills().size(), result.injectedKills().toString());
+    assertTrue(
+        result.injectedKills().stream().allMatch(kill -> kill.contains("its source")),
+        result.injectedKills().toString());
   }
 
   private static final class FailOnFive extends DoFn<Long, Long> {
@@ -144,17 +160,21 @@ class FailureInjectorTest {
     assertEquals("Invalid option --injectVertexFailures=-1: must be at least 0", negative.getMessage());
   }
 
-  /** The kills in a fixed order, PAssert's steps unnumbered (Beam numbers them per JVM). */
   @Test
-  void theStreamWrapperDelegatesEveryMethodOfRStream() throws Exception {
-    Class<?> wrapper =
-        Class.forName(FailureInjector.class.getName() + "$KillPoint");
-    for (java.lang.reflect.Method method : dev.streamscope.rstream.RStream.class.getMethods()) {
-      // A default method left out would answer its default instead of the wrapped stream's.
+  void theWrappersDelegateEveryMethodOfWhatTheyWrap() throws Exception {
+    // A default method left out would answer its default instead of the wrapped object's.
+    assertDelegatesAll("KillPointStream", dev.streamscope.rstream.RStream.class);
+    assertDelegatesAll("KillPointSource", dev.streamscope.vertex.SourceOperator.class);
+  }
+
+  private static void assertDelegatesAll(String wrapperName, Class<?> wrapped) throws Exception {
+    Class<?> wrapper = Class.forName(FailureInjector.class.getName() + "$" + wrapperName);
+    for (java.lang.reflect.Method method : wrapped.getMethods()) {
       wrapper.getDeclaredMethod(method.getName(), method.getParameterTypes());
     }
   }
 
+  /** The kills in a fixed order, PAssert's steps unnumbered (Beam numbers them per JVM). */
   private static List<String> sorted(List<String> kills) {
     List<String> copy = new ArrayList<>();
     for (String kill : kills) {
