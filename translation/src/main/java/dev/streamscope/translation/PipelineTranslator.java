@@ -1,5 +1,6 @@
 package dev.streamscope.translation;
 
+import dev.streamscope.translation.overrides.DeterministicListViewOverride;
 import dev.streamscope.translation.overrides.DeterministicShardingOverride;
 import dev.streamscope.translation.translators.AssignWindowsTranslator;
 import dev.streamscope.translation.translators.BoundedUnboundedReadTranslator;
@@ -49,7 +50,8 @@ public final class PipelineTranslator {
     }
     SplittableParDo.convertReadBasedSplittableDoFnsToPrimitiveReads(pipeline);
     pipeline.replaceAll(List.of(SplittableProcessTranslator.expansion()));
-    pipeline.replaceAll(List.of(DeterministicShardingOverride.override()));
+    pipeline.replaceAll(
+        List.of(DeterministicShardingOverride.override(), DeterministicListViewOverride.override()));
     StageGraphBuilder stages = new StageGraphBuilder();
     pipeline.traverseTopologically(
         new Pipeline.PipelineVisitor.Defaults() {
