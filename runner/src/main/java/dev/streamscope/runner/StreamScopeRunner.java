@@ -146,8 +146,6 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
     return new StreamScopePipelineResult(job, translated, vertx, streams, injector);
   }
 
-  /** Whether the job restarts a failed or killed vertex (else the failure fails the job). */
-
   /** The vertex host's knobs from the options (shared with the simulation runner). */
   public static VertexConfig vertexConfig(StreamScopePipelineOptions options) {
     return new VertexConfig(

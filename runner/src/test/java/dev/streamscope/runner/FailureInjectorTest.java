@@ -22,16 +22,20 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code --injectVertexFailures}: real kills at seeded moments, and exact results despite them. */
 class FailureInjectorTest {
   private static final long EVENTS = 20_000;
 
+  /** A pipeline on TestStreamScopeRunner; recompute unless {@code extraArgs} name a strategy. */
   private static Pipeline pipeline(String... extraArgs) {
-    List<String> args =
-        new ArrayList<>(
-            List.of("--runner=TestStreamScopeRunner", "--parallelism=2", "--recoveryStrategy=recompute"));
+    List<String> args = new ArrayList<>(List.of("--runner=TestStreamScopeRunner", "--parallelism=2"));
     args.addAll(List.of(extraArgs));
+    if (args.stream().noneMatch(arg -> arg.startsWith("--recoveryStrategy="))) {
+      args.add("--recoveryStrategy=recompute");
+    }
     return Pipeline.create(PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).create());
   }
 
@@ -75,6 +79,20 @@ class FailureInjectorTest {
         runKeyedSum("--injectVertexFailures=4", "--failureInjectionSeed=11");
     assertEquals(PipelineResult.State.DONE, result.getState());
     assertEquals(4, result.plannedInjectedKills());
+    assertEquals(4, result.injectedKills().size(), result.injectedKills().toString());
+    assertEquals(4, result.restarts(), "every kill restarted its vertex, nothing else failed");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"checkpoint-replay", "persistent", "hybrid"})
+  void everyCheckpointStrategyRecoversTheInjectedKillsExactly(String strategy) {
+    StreamScopePipelineResult result =
+        runKeyedSum(
+            "--recoveryStrategy=" + strategy,
+            "--checkpointIntervalMs=1",
+            "--injectVertexFailures=4",
+            "--failureInjectionSeed=11");
+    assertEquals(PipelineResult.State.DONE, result.getState());
     assertEquals(4, result.injectedKills().size(), result.injectedKills().toString());
     assertEquals(4, result.restarts(), "every kill restarted its vertex, nothing else failed");
   }
