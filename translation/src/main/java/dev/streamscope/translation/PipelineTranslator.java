@@ -2,6 +2,7 @@ package dev.streamscope.translation;
 
 import dev.streamscope.translation.overrides.DeterministicListViewOverride;
 import dev.streamscope.translation.overrides.DeterministicShardingOverride;
+import dev.streamscope.translation.overrides.HotKeyFanoutOverride;
 import dev.streamscope.translation.translators.AssignWindowsTranslator;
 import dev.streamscope.translation.translators.BoundedUnboundedReadTranslator;
 import dev.streamscope.translation.translators.CombinePerKeyTranslator;
@@ -51,7 +52,10 @@ public final class PipelineTranslator {
     SplittableParDo.convertReadBasedSplittableDoFnsToPrimitiveReads(pipeline);
     pipeline.replaceAll(List.of(SplittableProcessTranslator.expansion()));
     pipeline.replaceAll(
-        List.of(DeterministicShardingOverride.override(), DeterministicListViewOverride.override()));
+        List.of(
+            DeterministicShardingOverride.override(),
+            DeterministicListViewOverride.override(),
+            HotKeyFanoutOverride.override()));
     StageGraphBuilder stages = new StageGraphBuilder();
     pipeline.traverseTopologically(
         new Pipeline.PipelineVisitor.Defaults() {
