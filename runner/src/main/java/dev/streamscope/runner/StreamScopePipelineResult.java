@@ -163,7 +163,7 @@ public final class StreamScopePipelineResult implements PipelineResult {
 
   /**
    * The kills {@code --injectVertexFailures} made so far, in order, one line each: the victim
-   * vertex and the stream event it died at (replay: same pipeline, same {@code
+   * vertex and the event it died at (replay: same pipeline, same {@code
    * --failureInjectionSeed}).
    */
   public java.util.List<String> injectedKills() {

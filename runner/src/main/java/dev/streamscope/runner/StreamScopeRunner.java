@@ -142,7 +142,7 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
             translated.graph(), options.getInjectVertexFailures(), options.getFailureInjectionSeed());
     Job job =
         Job.start(
-            translated.graph(),
+            injector.wrap(translated.graph()),
             injector.wrap(streams),
             new VertxVertexLauncher(vertx),
             vertexConfig(options),

@@ -1,6 +1,7 @@
 package dev.streamscope.runner;
 
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.PipelineRunner;
@@ -19,12 +20,12 @@ import org.slf4j.LoggerFactory;
  * TestDataflowRunner: no failure, and at least as many successes as the pipeline has assertions.
  *
  * <p>With {@code --injectVertexFailures}, a job that succeeded must have had every planned kill (a
- * run without its kills proves nothing), and each run logs its kills; {@link #injectedKillsTotal}
- * counts them over the JVM, for suites that report how many of their tests had one.
+ * run without its kills proves nothing), and each run logs its kills; {@link #injectedKillsSince}
+ * lists them over the JVM, for suites that report how many of their tests had one.
  */
 public final class TestStreamScopeRunner extends PipelineRunner<PipelineResult> {
   private static final Logger LOG = LoggerFactory.getLogger(TestStreamScopeRunner.class);
-  private static final AtomicLong INJECTED_KILLS_TOTAL = new AtomicLong();
+  private static final List<String> INJECTED_KILLS = new CopyOnWriteArrayList<>();
 
   private final StreamScopeRunner delegate;
 
@@ -74,14 +75,17 @@ public final class TestStreamScopeRunner extends PipelineRunner<PipelineResult> 
     return result;
   }
 
-  /** Injected kills of every pipeline this runner ran in this JVM so far. */
-  public static long injectedKillsTotal() {
-    return INJECTED_KILLS_TOTAL.get();
+  /**
+   * The injected kills of the pipelines this runner ran in this JVM, from the {@code from}-th on
+   * (0: all so far), one line each as {@link StreamScopePipelineResult#injectedKills()} has them.
+   */
+  public static List<String> injectedKillsSince(int from) {
+    return List.copyOf(INJECTED_KILLS.subList(from, INJECTED_KILLS.size()));
   }
 
   private static void countInjectedKills(StreamScopePipelineResult result) {
     if (result.plannedInjectedKills() > 0) {
-      INJECTED_KILLS_TOTAL.addAndGet(result.injectedKills().size());
+      INJECTED_KILLS.addAll(result.injectedKills());
       LOG.info(
           "Failure injection: {} of {} planned kills, {} restarts",
           result.injectedKills().size(),

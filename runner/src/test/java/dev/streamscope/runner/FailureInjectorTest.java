@@ -22,16 +22,20 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code --injectVertexFailures}: real kills at seeded moments, and exact results despite them. */
 class FailureInjectorTest {
   private static final long EVENTS = 20_000;
 
+  /** A pipeline on TestStreamScopeRunner; recompute unless {@code extraArgs} name a strategy. */
   private static Pipeline pipeline(String... extraArgs) {
-    List<String> args =
-        new ArrayList<>(
-            List.of("--runner=TestStreamScopeRunner", "--parallelism=2", "--recoveryStrategy=recompute"));
+    List<String> args = new ArrayList<>(List.of("--runner=TestStreamScopeRunner", "--parallelism=2"));
     args.addAll(List.of(extraArgs));
+    if (args.stream().noneMatch(arg -> arg.startsWith("--recoveryStrategy="))) {
+      args.add("--recoveryStrategy=recompute");
+    }
     return Pipeline.create(PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).create());
   }
 
@@ -79,6 +83,20 @@ class FailureInjectorTest {
     assertEquals(4, result.restarts(), "every kill restarted its vertex, nothing else failed");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"checkpoint-replay", "persistent", "hybrid"})
+  void everyCheckpointStrategyRecoversTheInjectedKillsExactly(String strategy) {
+    StreamScopePipelineResult result =
+        runKeyedSum(
+            "--recoveryStrategy=" + strategy,
+            "--checkpointIntervalMs=1",
+            "--injectVertexFailures=4",
+            "--failureInjectionSeed=11");
+    assertEquals(PipelineResult.State.DONE, result.getState());
+    assertEquals(4, result.injectedKills().size(), result.injectedKills().toString());
+    assertEquals(4, result.restarts(), "every kill restarted its vertex, nothing else failed");
+  }
+
   @Test
   void killsLandAtTheirSeededEventNotAtTheEndOfALongJob() {
     StreamScopePipelineResult result =
@@ -89,7 +107,7 @@ class FailureInjectorTest {
         result.injectedKills().stream().filter(kill -> !kill.startsWith("PAssert")).toList();
     assertTrue(sumKills.size() >= 1, result.injectedKills().toString());
     for (String kill : sumKills) {
-      long event = Long.parseLong(kill.replaceAll(".* at its stream event (\\d+) .*", "$1"));
+      long event = Long.parseLong(kill.replaceAll(".* at its event (\\d+) .*", "$1"));
       assertTrue(event >= 1 && event <= 4096 && !kill.contains(", end of "), kill);
     }
     assertEquals(3, result.injectedKills().size());
@@ -115,6 +133,22 @@ class FailureInjectorTest {
     PAssert.that(sums).containsInAnyOrder(KV.of("a", 4), KV.of("b", 2));
     StreamScopePipelineResult result = (StreamScopePipelineResult) p.run();
     assertEquals(5, result.injectedKills().size(), result.injectedKills().toString());
+  }
+
+  private static final class Discard extends DoFn<Long, Void> {
+    @ProcessElement
+    public void process(@Element Long element) {}
+  }
+
+  @Test
+  void aJobOfOneStageWithoutStreamsIsKilledInItsSource() {
+    Pipeline p = pipeline("--injectVertexFailures=2", "--failureInjectionSeed=2");
+    p.apply(GenerateSequence.from(0).to(1_000)).apply(ParDo.of(new Discard()));
+    StreamScopePipelineResult result = (StreamScopePipelineResult) p.run();
+    assertEquals(2, result.injectedKills().size(), result.injectedKills().toString());
+    assertTrue(
+        result.injectedKills().stream().allMatch(kill -> kill.contains("its source")),
+        result.injectedKills().toString());
   }
 
   private static final class FailOnFive extends DoFn<Long, Long> {
@@ -144,17 +178,21 @@ class FailureInjectorTest {
     assertEquals("Invalid option --injectVertexFailures=-1: must be at least 0", negative.getMessage());
   }
 
-  /** The kills in a fixed order, PAssert's steps unnumbered (Beam numbers them per JVM). */
   @Test
-  void theStreamWrapperDelegatesEveryMethodOfRStream() throws Exception {
-    Class<?> wrapper =
-        Class.forName(FailureInjector.class.getName() + "$KillPoint");
-    for (java.lang.reflect.Method method : dev.streamscope.rstream.RStream.class.getMethods()) {
-      // A default method left out would answer its default instead of the wrapped stream's.
+  void theWrappersDelegateEveryMethodOfWhatTheyWrap() throws Exception {
+    // A default method left out would answer its default instead of the wrapped object's.
+    assertDelegatesAll("KillPointStream", dev.streamscope.rstream.RStream.class);
+    assertDelegatesAll("KillPointSource", dev.streamscope.vertex.SourceOperator.class);
+  }
+
+  private static void assertDelegatesAll(String wrapperName, Class<?> wrapped) throws Exception {
+    Class<?> wrapper = Class.forName(FailureInjector.class.getName() + "$" + wrapperName);
+    for (java.lang.reflect.Method method : wrapped.getMethods()) {
       wrapper.getDeclaredMethod(method.getName(), method.getParameterTypes());
     }
   }
 
+  /** The kills in a fixed order, PAssert's steps unnumbered (Beam numbers them per JVM). */
   private static List<String> sorted(List<String> kills) {
     List<String> copy = new ArrayList<>();
     for (String kill : kills) {

@@ -1,6 +1,8 @@
 package dev.streamscope.translation;
 
+import dev.streamscope.translation.overrides.DeterministicListViewOverride;
 import dev.streamscope.translation.overrides.DeterministicShardingOverride;
+import dev.streamscope.translation.overrides.HotKeyFanoutOverride;
 import dev.streamscope.translation.translators.AssignWindowsTranslator;
 import dev.streamscope.translation.translators.BoundedUnboundedReadTranslator;
 import dev.streamscope.translation.translators.CombinePerKeyTranslator;
@@ -60,7 +62,11 @@ public final class PipelineTranslator {
     }
     SplittableParDo.convertReadBasedSplittableDoFnsToPrimitiveReads(pipeline);
     pipeline.replaceAll(List.of(SplittableProcessTranslator.expansion()));
-    pipeline.replaceAll(List.of(DeterministicShardingOverride.override()));
+    pipeline.replaceAll(
+        List.of(
+            DeterministicShardingOverride.override(),
+            DeterministicListViewOverride.override(),
+            HotKeyFanoutOverride.override()));
     StageGraphBuilder stages = new StageGraphBuilder();
     pipeline.traverseTopologically(
         new Pipeline.PipelineVisitor.Defaults() {

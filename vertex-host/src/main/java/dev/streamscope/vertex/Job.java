@@ -44,6 +44,8 @@ public final class Job {
     VertexInstance instance;
     VertexLauncher.Launched handle;
     int restarts;
+    /** The latest failure of the vertex's own (a kill comes from outside), or null. */
+    Throwable ownFailure;
 
     Slot(StageSpec stage, int partition) {
       this.stage = stage;
@@ -200,11 +202,18 @@ public final class Job {
     }
     Slot slot;
     boolean restart;
+    Throwable cause;
     synchronized (this) {
       slot = slots.get(vertex.vertexId());
       if (slot.instance != vertex || completion.isDone()) {
         return; // A replaced instance, or the job already ended.
       }
+      if (!(error instanceof VertexKilledException)) {
+        slot.ownFailure = error;
+      }
+      // Out of restarts, the job fails with what made the vertex fail, not with a kill that came
+      // last (a user's exception retried while kills are injected must be the one reported).
+      cause = slot.ownFailure != null ? slot.ownFailure : error;
       // A replay that differs would differ again: a determinism violation is not retried.
       restart = slot.restarts < recovery.restartsMax() && !VertexFailedException.isDeterminismViolation(error);
       if (restart) {
@@ -220,7 +229,7 @@ public final class Job {
     }
     if (!restart
         && completion.completeExceptionally(
-            new VertexFailedException(vertex.vertexId(), error, adviceOn(slot.stage, error)))) {
+            new VertexFailedException(vertex.vertexId(), cause, adviceOn(slot.stage, cause)))) {
       cancelVertices();
     }
   }

@@ -308,6 +308,43 @@ class JobTest {
   }
 
   @Test
+  void outOfRestartsTheJobReportsTheVertexsOwnFailureNotTheKillThatCameLast() throws Exception {
+    java.util.concurrent.atomic.AtomicBoolean firstInstance = new java.util.concurrent.atomic.AtomicBoolean(true);
+    JobGraph graph =
+        new JobGraph()
+            .add(new StageSpec("numbers", 1, List.of(), 1, p -> new SnapshotOperators.Range(0, 4_000, 1, GATE_OPEN)))
+            .add(
+                new StageSpec(
+                    "record",
+                    1,
+                    List.of(new InputSpec("numbers", 0, EdgeKind.HASH)),
+                    0,
+                    // The first instance fails on 7; the restarted one would not.
+                    p -> new Recorder(
+                        Collections.synchronizedList(new ArrayList<>()),
+                        firstInstance.getAndSet(false) ? 7 : -1)));
+    GATE_OPEN.set(false); // Holds the source at half way: the restarted instance cannot finish.
+    Job job =
+        Job.start(
+            graph,
+            new InMemoryRStreamStore(true),
+            new VertxVertexLauncher(vertx),
+            new VertexConfig(50, 64, 1 << 20, 5),
+            RecoveryConfig.recompute(1));
+    try {
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> job.restarts() == 1);
+      job.kill("record#0"); // The last straw: no restart left.
+      ExecutionException error =
+          assertThrows(ExecutionException.class, () -> job.completion().get(30, TimeUnit.SECONDS));
+      VertexFailedException failure = assertInstanceOf(VertexFailedException.class, error.getCause());
+      assertTrue(failure.getCause().getMessage().contains("poisoned by 7"), failure.getCause().toString());
+    } finally {
+      GATE_OPEN.set(true);
+      job.stop().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void anOperatorFailureFailsTheJobNamingTheVertex() {
     ExecutionException error = assertThrows(ExecutionException.class, () -> run(2_001, 64));
     VertexFailedException failure = assertInstanceOf(VertexFailedException.class, error.getCause());
