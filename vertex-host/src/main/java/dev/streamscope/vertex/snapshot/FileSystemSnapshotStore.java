@@ -60,6 +60,9 @@ public final class FileSystemSnapshotStore implements SnapshotStore {
     Path dir = dirOf(vertexId);
     fileSystem.mkdirs(dir);
     Path temporary = new Path(dir, "." + fileName(version) + ".tmp");
+    // A writer that died mid-write (its process, or a killed instance) may have left this
+    // temporary, on HDFS still leased to it; deleting it breaks the lease, create would not.
+    fileSystem.delete(temporary, false);
     try (FSDataOutputStream out = fileSystem.create(temporary, true)) {
       out.write(encode(vertexId, version, payload));
       out.hsync();
