@@ -194,11 +194,7 @@ final class FailureInjector {
     for (StageSpec stage : graph.stages()) {
       IntFunction<Operator> operators = stage.operatorFactory();
       wrapped.add(
-          new StageSpec(
-              stage.id(),
-              stage.parallelism(),
-              stage.inputs(),
-              stage.outputCount(),
+          stage.withOperatorFactory(
               partition -> {
                 Operator operator = operators.apply(partition);
                 Victim victim = victims.get(vertexId(stage, partition));

@@ -179,6 +179,38 @@ class FailureInjectorTest {
   }
 
   @Test
+  void theWrappedGraphKeepsEveryStagesPropertiesButItsOperators() {
+    java.util.function.IntFunction<dev.streamscope.vertex.Operator> noOperator =
+        partition -> {
+          throw new AssertionError("not created here");
+        };
+    dev.streamscope.vertex.graph.JobGraph graph =
+        new dev.streamscope.vertex.graph.JobGraph()
+            .add(new dev.streamscope.vertex.graph.StageSpec("Source", 2, List.of(), 1, noOperator, true))
+            .add(
+                new dev.streamscope.vertex.graph.StageSpec(
+                    "Sink",
+                    3,
+                    List.of(
+                        new dev.streamscope.vertex.graph.InputSpec(
+                            "Source", 0, dev.streamscope.vertex.graph.EdgeKind.HASH)),
+                    0,
+                    noOperator,
+                    false));
+    FailureInjector injector = new FailureInjector(graph, 5, 7);
+    dev.streamscope.vertex.graph.JobGraph wrapped = injector.wrap(graph);
+    assertEquals(5, injector.planned());
+    for (int i = 0; i < graph.stages().size(); i++) {
+      dev.streamscope.vertex.graph.StageSpec before = graph.stages().get(i);
+      dev.streamscope.vertex.graph.StageSpec after = wrapped.stages().get(i);
+      // A stage that loses its nondeterministic flag loses its strong productions under kills.
+      assertEquals(
+          List.of(before.id(), before.parallelism(), before.inputs(), before.outputCount(), before.nondeterministic()),
+          List.of(after.id(), after.parallelism(), after.inputs(), after.outputCount(), after.nondeterministic()));
+    }
+  }
+
+  @Test
   void theWrappersDelegateEveryMethodOfWhatTheyWrap() throws Exception {
     // A default method left out would answer its default instead of the wrapped object's.
     assertDelegatesAll("KillPointStream", dev.streamscope.rstream.RStream.class);

@@ -27,6 +27,11 @@ public record StageSpec(
     inputs = List.copyOf(inputs);
   }
 
+  /** This stage with its operators made by {@code factory} instead (everything else kept). */
+  public StageSpec withOperatorFactory(IntFunction<Operator> factory) {
+    return new StageSpec(id, parallelism, inputs, outputCount, factory, nondeterministic);
+  }
+
   /** A deterministic stage. */
   public StageSpec(
       String id,
