@@ -32,12 +32,22 @@ import org.joda.time.Instant;
  *
  * Usage: {@code RecoveryBenchmark [events]}; run with {@code ./mvnw -q -pl conformance
  * test-compile exec:exec -Dbench.main=dev.streamscope.conformance.bench.RecoveryBenchmark}
- * (events: {@code -Dbench.events}, 10M by default).
+ * (events: {@code -Dbench.events}, 10M by default; {@code -Dbench.skipKills=true} skips part 2).
+ * Each throughput is the fastest of three runs.
  */
 public final class RecoveryBenchmark {
   private RecoveryBenchmark() {}
 
+  /** The fastest of three runs: the machine's noise only ever slows a run down. */
   private static double runSeconds(long events, String... args) {
+    double best = Double.MAX_VALUE;
+    for (int run = 0; run < 3; run++) {
+      best = Math.min(best, runOnce(events, args));
+    }
+    return best;
+  }
+
+  private static double runOnce(long events, String... args) {
     Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs(args).create());
     RunnerBenchmark.keyed(p, events);
     long start = System.nanoTime();
@@ -63,6 +73,9 @@ public final class RecoveryBenchmark {
       double seconds = runSeconds(n, "--runner=StreamScope", "--recoveryStrategy=" + strategy);
       System.out.printf(Locale.ROOT, "%-34s %10.2f %,14.0f %8.2f%n", strategy, seconds, n / seconds,
           (n / seconds) / (events / baseline));
+    }
+    if (Boolean.getBoolean("bench.skipKills")) {
+      return;
     }
     Pipeline plain = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=StreamScope", "--parallelism=2").create());
     windowedGroupSum(plain, events);
