@@ -39,7 +39,11 @@ class ResumeAfterKillTest {
 
   @TempDir Path temp;
 
-  /** Holds at element {@code EVENTS / 2} until the gate file exists; passes everything through. */
+  /**
+   * Passes everything through, except that without the gate file it holds at element {@code
+   * EVENTS / 2} for good: the child JVM, run before the file exists, is killed there; the resumed
+   * run creates the file first.
+   */
   static final class FileGate extends DoFn<Long, Long> {
     private final String gateFile;
 
@@ -49,10 +53,8 @@ class ResumeAfterKillTest {
 
     @ProcessElement
     public void process(@Element Long element, OutputReceiver<Long> out) throws InterruptedException {
-      if (element == EVENTS / 2) {
-        while (!Files.exists(Path.of(gateFile))) {
-          Thread.sleep(10); // User code: the child JVM is killed while it waits here.
-        }
+      if (element == EVENTS / 2 && !Files.exists(Path.of(gateFile))) {
+        new java.util.concurrent.CountDownLatch(1).await(); // Until the test kills this JVM.
       }
       out.output(element);
     }
