@@ -1,5 +1,6 @@
 package dev.streamscope.runner;
 
+import dev.streamscope.rstream.ForwardingRStream;
 import dev.streamscope.rstream.RStream;
 import dev.streamscope.rstream.RStreamStore;
 import dev.streamscope.rstream.StreamEvent;
@@ -304,22 +305,16 @@ final class FailureInjector {
   }
 
   /** An rStream of a victim: counts the victim's events on it, and kills it at its moment. */
-  private static final class KillPointStream implements RStream {
+  private static final class KillPointStream extends ForwardingRStream {
     private final String streamId;
-    private final RStream stream;
     private final Victim reader;
     private final Victim writer;
 
     KillPointStream(String streamId, RStream stream, Victim reader, Victim writer) {
+      super(stream);
       this.streamId = streamId;
-      this.stream = stream;
       this.reader = reader;
       this.writer = writer;
-    }
-
-    @Override
-    public String id() {
-      return stream.id();
     }
 
     @Override
@@ -337,72 +332,6 @@ final class FailureInjector {
         reader.beforeRead(streamId, event);
       }
       return event;
-    }
-
-    @Override
-    public void publish() {
-      stream.publish();
-    }
-
-    @Override
-    public long nextSeq() {
-      return stream.nextSeq();
-    }
-
-    @Override
-    public long publishedSeq() {
-      return stream.publishedSeq();
-    }
-
-    @Override
-    public void releaseBelow(long seq) {
-      stream.releaseBelow(seq);
-    }
-
-    @Override
-    public long durableSeq() {
-      return stream.durableSeq();
-    }
-
-    @Override
-    public boolean persistent() {
-      return stream.persistent();
-    }
-
-    @Override
-    public long unreleasedBytes() {
-      return stream.unreleasedBytes();
-    }
-
-    @Override
-    public long persistenceBacklogBytes() {
-      return stream.persistenceBacklogBytes();
-    }
-
-    @Override
-    public boolean persistenceCongested() {
-      return stream.persistenceCongested();
-    }
-
-    @Override
-    public void gcBelow(long seq) {
-      stream.gcBelow(seq);
-    }
-
-    @Override
-    public void onPublished(Runnable listener) {
-      stream.onPublished(listener);
-    }
-
-    @Override
-    public void onReleased(Runnable listener) {
-      stream.onReleased(listener);
-    }
-
-    @Override
-    public void onDeterminismViolation(
-        java.util.function.Consumer<dev.streamscope.rstream.DeterminismViolationException> listener) {
-      stream.onDeterminismViolation(listener);
     }
   }
 

@@ -1,12 +1,11 @@
 package dev.streamscope.vertex;
 
-import dev.streamscope.rstream.DeterminismViolationException;
+import dev.streamscope.rstream.ForwardingRStream;
 import dev.streamscope.rstream.RStream;
 import dev.streamscope.rstream.StreamEvent;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
  * An output rStream of a vertex with strong productions (a nondeterministic stage, MillWheel's
@@ -19,8 +18,7 @@ import java.util.function.Consumer;
  * <p>Only the writer's side is held: {@link #publish} does nothing (release publishes), and every
  * other method is the stream's own.
  */
-final class HeldStream implements RStream {
-  private final RStream stream;
+final class HeldStream extends ForwardingRStream {
   /** Written to the stream, maybe not durable yet; oldest first. */
   private final ArrayDeque<StreamEvent> released = new ArrayDeque<>();
   /** Written by the vertex, not released yet. */
@@ -29,7 +27,7 @@ final class HeldStream implements RStream {
   private long nextSeq;
 
   HeldStream(RStream stream) {
-    this.stream = stream;
+    super(stream);
   }
 
   /** Holds {@code event}: the stream sees it at {@link #release}. */
@@ -98,75 +96,5 @@ final class HeldStream implements RStream {
   @Override
   public void publish() {
     // Held events become visible at release, once a snapshot holds them.
-  }
-
-  @Override
-  public String id() {
-    return stream.id();
-  }
-
-  @Override
-  public long nextSeq() {
-    return stream.nextSeq();
-  }
-
-  @Override
-  public long publishedSeq() {
-    return stream.publishedSeq();
-  }
-
-  @Override
-  public StreamEvent read(long seq) {
-    return stream.read(seq);
-  }
-
-  @Override
-  public void releaseBelow(long seq) {
-    stream.releaseBelow(seq);
-  }
-
-  @Override
-  public long durableSeq() {
-    return stream.durableSeq();
-  }
-
-  @Override
-  public boolean persistent() {
-    return stream.persistent();
-  }
-
-  @Override
-  public long unreleasedBytes() {
-    return stream.unreleasedBytes();
-  }
-
-  @Override
-  public long persistenceBacklogBytes() {
-    return stream.persistenceBacklogBytes();
-  }
-
-  @Override
-  public boolean persistenceCongested() {
-    return stream.persistenceCongested();
-  }
-
-  @Override
-  public void gcBelow(long seq) {
-    stream.gcBelow(seq);
-  }
-
-  @Override
-  public void onDeterminismViolation(Consumer<DeterminismViolationException> listener) {
-    stream.onDeterminismViolation(listener);
-  }
-
-  @Override
-  public void onPublished(Runnable listener) {
-    stream.onPublished(listener);
-  }
-
-  @Override
-  public void onReleased(Runnable listener) {
-    stream.onReleased(listener);
   }
 }
