@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.values.KV;
 
 /**
@@ -33,18 +34,29 @@ final class KillGate {
     release.countDown();
   }
 
-  /** Passes elements through; holds at the one whose value is {@code holdAt} until opened. */
-  static final class Gate extends DoFn<KV<Long, Long>, KV<Long, Long>> {
-    private final long holdAt;
+  /** Holds at the element {@code holdAt} of a stream of numbers. */
+  static Gate<Long> atNumber(long holdAt) {
+    return new Gate<>(holdAt, (Long number) -> number);
+  }
 
-    Gate(long holdAt) {
+  /** Holds at the pair whose value is {@code holdAt}. */
+  static Gate<KV<Long, Long>> atValue(long holdAt) {
+    return new Gate<>(holdAt, KV::getValue);
+  }
+
+  /** Passes elements through; holds at the one numbered {@code holdAt} until opened. */
+  static final class Gate<T> extends DoFn<T, T> {
+    private final long holdAt;
+    private final SerializableFunction<T, Long> number;
+
+    private Gate(long holdAt, SerializableFunction<T, Long> number) {
       this.holdAt = holdAt;
+      this.number = number;
     }
 
     @ProcessElement
-    public void process(@Element KV<Long, Long> element, OutputReceiver<KV<Long, Long>> out)
-        throws InterruptedException {
-      if (element.getValue() == holdAt && reached.getCount() > 0) {
+    public void process(@Element T element, OutputReceiver<T> out) throws InterruptedException {
+      if (number.apply(element) == holdAt && reached.getCount() > 0) {
         reached.countDown();
         assertTrue(release.await(60, TimeUnit.SECONDS), "the test opened the gate");
       }

@@ -9,8 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -24,6 +22,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -43,22 +42,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class NondeterministicStepsTest {
   private static final long EVENTS = 20_000;
-  private static volatile CountDownLatch reached = new CountDownLatch(1);
-  private static volatile CountDownLatch release = new CountDownLatch(1);
 
   @TempDir Path temp;
-
-  /** Holds its partition at one element until the test has killed a vertex downstream. */
-  private static final class Gate extends DoFn<Long, Long> {
-    @ProcessElement
-    public void process(@Element Long element, OutputReceiver<Long> out) throws InterruptedException {
-      if (element == EVENTS / 2 && reached.getCount() > 0) {
-        reached.countDown();
-        assertTrue(release.await(60, TimeUnit.SECONDS), "the test released the gate");
-      }
-      out.output(element);
-    }
-  }
 
   /** Not a function of its input: each element goes to a random one of ten keys. */
   private static final class RandomKey extends DoFn<Long, KV<Long, Long>> {
@@ -78,13 +63,12 @@ class NondeterministicStepsTest {
   /** Numbers through the gate, then spread over the partitions of the stage under test. */
   private static PCollection<Long> spread(Pipeline p) {
     return p.apply("Numbers", GenerateSequence.from(0).to(EVENTS))
-        .apply("Gate", ParDo.of(new Gate()))
+        .apply("Gate", ParDo.of(KillGate.atNumber(EVENTS / 2)))
         .apply("Spread", Reshuffle.viaRandomKey());
   }
 
   private static Pipeline pipeline(String... args) {
-    reached = new CountDownLatch(1);
-    release = new CountDownLatch(1);
+    KillGate.reset();
     List<String> all = new ArrayList<>(List.of("--runner=TestStreamScope", "--parallelism=2"));
     all.addAll(List.of(args));
     return Pipeline.create(PipelineOptionsFactory.fromArgs(all.toArray(new String[0])).create());
@@ -108,7 +92,7 @@ class NondeterministicStepsTest {
       throws InterruptedException {
     StreamScopePipelineResult result = StreamScopeRunner.fromOptions(p.getOptions()).run(p);
     try {
-      assertTrue(reached.await(60, TimeUnit.SECONDS), "the gate was reached");
+      KillGate.awaitHeld();
       String victim = victim(result);
 
       Awaitility.await()
@@ -120,7 +104,7 @@ class NondeterministicStepsTest {
                       : result.consumedEvents(victim) > 0);
       result.killVertex(victim);
     } finally {
-      release.countDown();
+      KillGate.open();
     }
     return result;
   }
@@ -166,33 +150,25 @@ class NondeterministicStepsTest {
 
   /** Counts and sums the elements of {@code groups}: each of 0..EVENTS-1 must be there once. */
   private static void countGroups(PCollection<KV<Long, Iterable<Long>>> groups) {
-    PCollection<Long> sizes =
-        groups.apply(
-            "Sizes",
-            MapElements.into(TypeDescriptors.longs())
-                .via(
-                    (KV<Long, Iterable<Long>> group) -> {
-                      long size = 0;
-                      for (long ignored : group.getValue()) {
-                        size++;
-                      }
-                      return size;
-                    }));
-    PCollection<Long> sums =
-        groups.apply(
-            "Sums",
-            MapElements.into(TypeDescriptors.longs())
-                .via(
-                    (KV<Long, Iterable<Long>> group) -> {
-                      long sum = 0;
-                      for (long element : group.getValue()) {
-                        sum += element;
-                      }
-                      return sum;
-                    }));
+    PCollection<Long> sizes = groups.apply("Sizes", perGroup(element -> 1L));
+    PCollection<Long> sums = groups.apply("Sums", perGroup(element -> element));
     PAssert.thatSingleton(sizes.apply("Count", Sum.longsGlobally())).isEqualTo(EVENTS);
     PAssert.thatSingleton(sums.apply("Total", Sum.longsGlobally()))
         .isEqualTo(EVENTS * (EVENTS - 1) / 2);
+  }
+
+  /** The sum of {@code term} over each group's elements. */
+  private static MapElements<KV<Long, Iterable<Long>>, Long> perGroup(
+      SerializableFunction<Long, Long> term) {
+    return MapElements.into(TypeDescriptors.longs())
+        .via(
+            (KV<Long, Iterable<Long>> group) -> {
+              long sum = 0;
+              for (long element : group.getValue()) {
+                sum += term.apply(element);
+              }
+              return sum;
+            });
   }
 
   @ParameterizedTest
@@ -219,7 +195,7 @@ class NondeterministicStepsTest {
     Pipeline p = pipeline("--recoveryStrategy=" + strategy);
     PCollection<KV<Long, Iterable<Long>>> batches =
         p.apply("Numbers", GenerateSequence.from(0).to(EVENTS))
-            .apply("Gate", ParDo.of(new Gate()))
+            .apply("Gate", ParDo.of(KillGate.atNumber(EVENTS / 2)))
             .apply(
                 "Key",
                 MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))

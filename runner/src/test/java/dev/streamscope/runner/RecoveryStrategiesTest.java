@@ -134,7 +134,7 @@ class RecoveryStrategiesTest {
   }
 
   private static void build(Pipeline p, Shape shape) {
-    PCollection<KV<Long, Long>> gated = keyed(p, "Numbers", 0).apply("Gate", ParDo.of(new KillGate.Gate(EVENTS / 2)));
+    PCollection<KV<Long, Long>> gated = keyed(p, "Numbers", 0).apply("Gate", ParDo.of(KillGate.atValue(EVENTS / 2)));
     switch (shape) {
       case WINDOWED_SUM:
         PAssert.that(gated.apply("SumPerKey", Sum.longsPerKey())).containsInAnyOrder(expectedSums(0));

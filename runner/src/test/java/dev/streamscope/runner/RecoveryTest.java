@@ -62,7 +62,7 @@ class RecoveryTest {
             .apply(
                 MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
                     .via((Long i) -> KV.of(i % 7, i)))
-            .apply(ParDo.of(new KillGate.Gate(EVENTS / 2)))
+            .apply(ParDo.of(KillGate.atValue(EVENTS / 2)))
             .apply(Window.into(FixedWindows.of(Duration.standardSeconds(5))))
             .apply(Sum.longsPerKey());
     List<KV<Long, Long>> expected = new ArrayList<>();
@@ -131,7 +131,7 @@ class RecoveryTest {
         .apply(
             MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
                 .via((Long i) -> KV.of(i % 7, i)))
-        .apply(ParDo.of(new KillGate.Gate(EVENTS / 2)))
+        .apply(ParDo.of(KillGate.atValue(EVENTS / 2)))
         .apply("Spread", org.apache.beam.sdk.transforms.Reshuffle.of())
         .apply("Count", ParDo.of(new CountElements()));
     StreamScopePipelineResult result = (StreamScopePipelineResult) p.run();
@@ -174,7 +174,7 @@ class RecoveryTest {
         .apply(
             MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
                 .via((Long i) -> KV.of(i % 7, i)))
-        .apply(ParDo.of(new KillGate.Gate(EVENTS / 2)))
+        .apply(ParDo.of(KillGate.atValue(EVENTS / 2)))
         .apply("Reshuffle", org.apache.beam.sdk.transforms.Reshuffle.of())
         .apply("Tag", ParDo.of(new TagWithAttempt()))
         .apply(org.apache.beam.sdk.transforms.GroupByKey.create());
@@ -203,7 +203,7 @@ class RecoveryTest {
         .apply(
             MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
                 .via((Long i) -> KV.of(i % 7, i)))
-        .apply(ParDo.of(new KillGate.Gate(EVENTS / 2)))
+        .apply(ParDo.of(KillGate.atValue(EVENTS / 2)))
         .apply(Sum.longsPerKey());
     StreamScopePipelineResult result = (StreamScopePipelineResult) p.run();
     killWhileGated(result, id -> id.contains("Sum"));
