@@ -19,6 +19,7 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
 import org.slf4j.Logger;
@@ -36,7 +37,18 @@ import org.slf4j.LoggerFactory;
  */
 public final class StageGraphBuilder {
   /** One input of a stage-starting step, with how it is partitioned. */
-  public record StageInput(PCollection<?> collection, EdgeKind kind) {}
+  public record StageInput(PCollection<?> collection, EdgeKind kind) {
+    /** The main input reached over {@code kind}, then each side input's collection, broadcast. */
+    public static List<StageInput> withSideInputs(
+        PCollection<?> main, EdgeKind kind, List<PCollectionView<?>> sideInputs) {
+      List<StageInput> inputs = new ArrayList<>(1 + sideInputs.size());
+      inputs.add(new StageInput(main, kind));
+      for (PCollectionView<?> view : sideInputs) {
+        inputs.add(new StageInput(view.getPCollection(), EdgeKind.BROADCAST));
+      }
+      return inputs;
+    }
+  }
 
   private record Producer(Stage stage, int step, int stepOutput) {}
 

@@ -62,11 +62,7 @@ public final class ParDoTranslator implements TransformTranslator {
             ParDoTranslation.getSchemaInformation(applied));
     List<PCollection<?>> outputList = new ArrayList<>(outputs.values());
     if (DoFnSignatures.isStateful(doFn)) {
-      List<StageInput> stageInputs = new ArrayList<>();
-      stageInputs.add(new StageInput(input, EdgeKind.HASH));
-      for (PCollectionView<?> view : sideInputs) {
-        stageInputs.add(new StageInput(view.getPCollection(), EdgeKind.BROADCAST));
-      }
+      List<StageInput> stageInputs = StageInput.withSideInputs(input, EdgeKind.HASH, sideInputs);
       context
           .stages()
           .rooted(
@@ -78,11 +74,7 @@ public final class ParDoTranslator implements TransformTranslator {
     } else if (sideInputs.isEmpty() && !NondeterministicSteps.requiresStableInput(doFn)) {
       context.stages().fused(name, partition -> new ParDoStep<>(name, spec), input, outputList);
     } else {
-      List<StageInput> stageInputs = new ArrayList<>();
-      stageInputs.add(new StageInput(input, EdgeKind.FORWARD));
-      for (PCollectionView<?> view : sideInputs) {
-        stageInputs.add(new StageInput(view.getPCollection(), EdgeKind.BROADCAST));
-      }
+      List<StageInput> stageInputs = StageInput.withSideInputs(input, EdgeKind.FORWARD, sideInputs);
       context
           .stages()
           .rooted(

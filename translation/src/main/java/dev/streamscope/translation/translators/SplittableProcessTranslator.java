@@ -99,11 +99,7 @@ public final class SplittableProcessTranslator implements TransformTranslator {
             sideInputs,
             transform.getSideInputMapping(),
             DoFnSchemaInformation.create());
-    List<StageInput> stageInputs = new ArrayList<>();
-    stageInputs.add(new StageInput(input, EdgeKind.HASH));
-    for (PCollectionView<?> view : sideInputs) {
-      stageInputs.add(new StageInput(view.getPCollection(), EdgeKind.BROADCAST));
-    }
+    List<StageInput> stageInputs = StageInput.withSideInputs(input, EdgeKind.HASH, sideInputs);
     context
         .stages()
         .rooted(
