@@ -14,6 +14,8 @@ import java.util.Map;
  * @param durabilityLosses one line per rStream that came back from a crash of its writer's
  *     process shorter than it had reported durable
  * @param probes how often each fault struck and each rare path was reached, by name
+ * @param files what the pipeline's own code (a file sink) did to the local file system, kept in
+ *     memory
  */
 public record RunRecord(
     long seed,
@@ -27,4 +29,5 @@ public record RunRecord(
     long traceHash,
     Map<String, StreamLog> streams,
     List<String> durabilityLosses,
-    Map<String, Long> probes) {}
+    Map<String, Long> probes,
+    LocalFilesOverlay files) {}

@@ -54,6 +54,17 @@ public final class Simulation {
   /** As {@link #run(JobGraph, long, Set, Settings)}, sending one line per task to {@code trace}. */
   public static RunRecord run(
       JobGraph graph, long seed, Set<Faults> faults, Settings settings, Consumer<String> trace) {
+    LocalFilesOverlay files = new LocalFilesOverlay();
+    return OverlayFileSystem.using(files, () -> run(graph, seed, faults, settings, trace, files));
+  }
+
+  private static RunRecord run(
+      JobGraph graph,
+      long seed,
+      Set<Faults> faults,
+      Settings settings,
+      Consumer<String> trace,
+      LocalFilesOverlay files) {
     long wallStart = System.nanoTime(); // nondeterminism-ok: wall time is only reported
     SimulationLoop loop = new SimulationLoop(seed);
     Probes probes = new Probes();
@@ -136,7 +147,8 @@ public final class Simulation {
           loop.traceHash(),
           streams.logs(),
           List.copyOf(streams.durabilityLosses()),
-          probes.counts());
+          probes.counts(),
+          files);
     }
   }
 

@@ -11,11 +11,14 @@ import dev.streamscope.simulator.checkers.DeterminismChecker;
 import dev.streamscope.simulator.checkers.DurabilityChecker;
 import dev.streamscope.simulator.checkers.ExactlyOnceChecker;
 import dev.streamscope.simulator.checkers.LivenessChecker;
+import dev.streamscope.simulator.checkers.OutputFilesChecker;
 import dev.streamscope.simulator.checkers.StreamOrderChecker;
 import dev.streamscope.simulator.checkers.WatermarkChecker;
 import dev.streamscope.translation.PipelineTranslator;
 import dev.streamscope.translation.TranslatedJob;
 import dev.streamscope.vertex.RecoveryStrategy;
+import dev.streamscope.vertex.graph.JobGraph;
+import dev.streamscope.vertex.graph.StageSpec;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -47,8 +50,10 @@ import org.apache.beam.sdk.util.common.ReflectHelpers;
  * reference. Prints a table of seeds and, for a failing seed, the checker that failed and how to
  * replay it. The result fails if any seed failed.
  *
- * <p>User code runs once per simulated run, so side effects of the pipeline's DoFns (files a sink
- * writes) happen once per seed too.
+ * <p>The pipeline's own files (what a TextIO or FileIO sink writes) go to a {@link
+ * LocalFilesOverlay} per run, in memory; each seed's are compared with the reference run's, and
+ * only the reference run's are written to the disk, once, at the end. Other side effects of user
+ * code (calls to outside systems) happen once per run.
  */
 public final class StreamScopeSimulationRunner extends PipelineRunner<SimulationResult> {
   private static final List<Checker> CHECKERS =
@@ -57,7 +62,8 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
           new ExactlyOnceChecker(),
           new StreamOrderChecker(),
           new WatermarkChecker(),
-          new DurabilityChecker());
+          new DurabilityChecker(),
+          new OutputFilesChecker());
 
   private final StreamScopeSimulationOptions options;
   private final PrintStream out;
@@ -91,6 +97,13 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
   @Override
   public SimulationResult run(Pipeline pipeline) {
     MetricsEnvironment.setMetricsSupported(true);
+    try (OverlayFileSystem.Installation files = OverlayFileSystem.install(options)) {
+      return simulate(pipeline);
+    }
+  }
+
+  /** The reference run, then every seed; the reference run's files are written to the disk last. */
+  private SimulationResult simulate(Pipeline pipeline) {
     Set<Faults> requested = Faults.parse(options.getFaults());
     Simulation.Settings referenceSettings =
         new Simulation.Settings(
@@ -101,7 +114,8 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
             options.getSimulationTimeLimitMs(),
             0);
 
-    TranslatedJob referenceJob = PipelineTranslator.translate(pipeline, options.getParallelism());
+    TranslatedJob referenceJob = translate(pipeline);
+    JobGraph graph = referenceJob.graph();
     RunRecord reference =
         Simulation.run(referenceJob.graph(), 0, EnumSet.noneOf(Faults.class), referenceSettings);
     Simulation.Settings settings =
@@ -136,15 +150,24 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
         violations.add("reference: the failure-free run did not finish: " + reference.failure());
       }
       violations.addAll(
-          SimulationReport.check(CHECKERS, comparable(reference), comparable(run)));
+          SimulationReport.check(CHECKERS, comparable(reference, graph), comparable(run, graph)));
       if (i == 0) {
         RunRecord replay = runSeed(pipeline, seed, faults, settings, null);
-        new DeterminismChecker().check(comparable(run), comparable(replay)).ifPresent(p -> violations.add("determinism: " + p));
+        new DeterminismChecker()
+            .check(comparable(run, graph), comparable(replay, graph))
+            .ifPresent(p -> violations.add("determinism: " + p));
       }
       report.add(new SimulationReport.SeedOutcome(run, faults, violations));
       progress.advance();
     }
     progress.done();
+    if (reference.finished()) {
+      try {
+        reference.files().applyToDisk();
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot write the reference run's files: " + e.getMessage(), e);
+      }
+    }
     report.print(out, replayOptions(options));
     if (options.getTraceFile() != null) {
       out.println("trace of seed " + options.getSeed() + " written to " + options.getTraceFile());
@@ -153,34 +176,46 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
   }
 
   /**
-   * {@code run} without the streams of steps declared nondeterministic: those may differ from
-   * the reference by design. Gaps and watermark order are still checked on them, via {@code run}.
+   * {@code run} without the streams written by nondeterministic stages (named with {@code
+   * --nondeterministicSteps} or found by the translation, as WriteFiles' temporary-file writers)
+   * and by the stages downstream of them: their values may differ from the reference run's by
+   * design (random names flow on), and strong productions keep each run consistent with itself.
+   * Gaps and watermark order are still checked on them, via {@code run}, and so are the files
+   * the pipeline writes.
    */
-  private RunRecord comparable(RunRecord run) {
-    List<String> prefixes = new ArrayList<>();
-    for (String prefix : options.getNondeterministicSteps().split(",")) {
-      if (!prefix.isBlank()) {
-        prefixes.add(prefix.trim());
+  private static RunRecord comparable(RunRecord run, JobGraph graph) {
+    Set<String> nondeterministic = new java.util.HashSet<>();
+    for (StageSpec stage : graph.stages()) { // in topological order
+      if (stage.nondeterministic()
+          || stage.inputs().stream().anyMatch(input -> nondeterministic.contains(input.producerStage()))) {
+        nondeterministic.add(stage.id());
       }
     }
-    if (prefixes.isEmpty()) {
+    if (nondeterministic.isEmpty()) {
       return run;
     }
-    java.util.Map<String, StreamLog> kept = new java.util.TreeMap<>();
+    Map<String, String> producers = graph.streamProducers();
+    Map<String, StreamLog> kept = new TreeMap<>();
     run.streams().forEach((id, log) -> {
-      if (prefixes.stream().noneMatch(id::startsWith)) {
+      String producer = producers.get(id);
+      if (producer == null || !nondeterministic.contains(producer.substring(0, producer.lastIndexOf('#')))) {
         kept.put(id, log);
       }
     });
     return new RunRecord(run.seed(), run.finished(), run.stalled(), run.failure(), run.virtualMillis(),
         run.wallMillis(), run.tasks(), run.restarts(), run.traceHash(), kept, run.durabilityLosses(),
-        run.probes());
+        run.probes(), run.files());
   }
 
   private RunRecord runSeed(
       Pipeline pipeline, long seed, Set<Faults> faults, Simulation.Settings settings, Consumer<String> trace) {
-    TranslatedJob job = PipelineTranslator.translate(pipeline, options.getParallelism());
-    return Simulation.run(job.graph(), seed, faults, settings, trace);
+    return Simulation.run(translate(pipeline).graph(), seed, faults, settings, trace);
+  }
+
+  /** As the runner translates: steps named nondeterministic make strong productions here too. */
+  private TranslatedJob translate(Pipeline pipeline) {
+    return PipelineTranslator.translate(
+        pipeline, options.getParallelism(), StreamScopeRunner.nondeterministicSteps(options));
   }
 
   /** Runs one seed, writing its trace (one line per task) to {@code file}. */

@@ -14,6 +14,7 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.io.GenerateSequence;
+import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
@@ -164,6 +165,88 @@ class StreamScopeSimulationRunnerTest {
     Pipeline.PipelineExecutionException error =
         assertThrows(Pipeline.PipelineExecutionException.class, result::waitUntilFinish);
     assertTrue(error.getMessage().contains("0 passed, 2 failed"), error.getMessage());
+  }
+
+  /** Whether the sink's directory was on the disk while any simulated run ran (it must not be). */
+  private static final java.util.concurrent.atomic.AtomicBoolean OUTPUT_ON_DISK_DURING_A_RUN =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** Passes numbers through, noting whether {@code directory} exists on the disk meanwhile. */
+  private static final class LookAtTheDisk extends DoFn<Long, Long> {
+    private final String directory;
+
+    LookAtTheDisk(String directory) {
+      this.directory = directory;
+    }
+
+    @ProcessElement
+    public void process(@Element Long element, OutputReceiver<Long> out) {
+      if (java.nio.file.Files.exists(java.nio.file.Path.of(directory))) {
+        OUTPUT_ON_DISK_DURING_A_RUN.set(true);
+      }
+      out.output(element);
+    }
+  }
+
+  /** Lines of the files in {@code directory} whose names start with {@code prefix}, sorted. */
+  private static List<String> linesOf(java.nio.file.Path directory, String prefix) throws Exception {
+    List<String> lines = new ArrayList<>();
+    try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(directory)) {
+      for (java.nio.file.Path file : files.sorted().toList()) {
+        assertTrue(file.getFileName().toString().startsWith(prefix), "only the sink's files are left: " + file);
+        lines.addAll(java.nio.file.Files.readAllLines(file));
+      }
+    }
+    lines.sort(null);
+    return lines;
+  }
+
+  @Test
+  void theSinksFilesAreWrittenOnceFromTheReferenceRunAndEverySeedsAreCompared(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path temp) throws Exception {
+    java.nio.file.Path output = temp.resolve("out");
+    OUTPUT_ON_DISK_DURING_A_RUN.set(false);
+    Pipeline p = pipeline("--seeds=3", "--faults=all");
+    p.apply(GenerateSequence.from(0).to(600))
+        .apply(ParDo.of(new LookAtTheDisk(output.toString())))
+        .apply(MapElements.into(TypeDescriptors.strings()).via((Long i) -> "line " + i))
+        .apply(TextIO.write().to(output.resolve("lines").toString()));
+    SimulationResult result = (SimulationResult) p.run();
+    assertEquals("3 passed, 0 failed", result.report().summary());
+    assertFalse(OUTPUT_ON_DISK_DURING_A_RUN.get(), "a simulated run wrote the sink's directory to the disk");
+    List<String> expected = new ArrayList<>();
+    for (long i = 0; i < 600; i++) {
+      expected.add("line " + i);
+    }
+    expected.sort(null);
+    assertEquals(expected, linesOf(output, "lines-"));
+    for (SimulationReport.SeedOutcome seed : result.report().outcomes()) {
+      assertEquals(600, seed.run().files().written().values().stream()
+          .mapToLong(bytes -> new String(bytes, java.nio.charset.StandardCharsets.UTF_8).lines().count())
+          .sum(), "seed " + seed.run().seed() + " wrote every line once, in memory");
+    }
+  }
+
+  /** A number's line, with a mark from one run in a hundred (per JVM, so per simulated run). */
+  private static final class SometimesMarked extends DoFn<Long, String> {
+    @ProcessElement
+    public void process(@Element Long element, OutputReceiver<String> out) {
+      out.output("line " + element + (element == 7 ? " of run " + RUNS.incrementAndGet() : ""));
+    }
+  }
+
+  @Test
+  void aSeedWhoseFilesDifferFromTheReferenceRunsFailsTheOutputFilesChecker(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path temp) throws Exception {
+    Pipeline p = pipeline("--seeds=2", "--faults=jitter", "--nondeterministicSteps=Mark");
+    p.apply(GenerateSequence.from(0).to(100))
+        .apply("Mark", ParDo.of(new SometimesMarked()))
+        .apply(TextIO.write().to(temp.resolve("marked").toString()));
+    SimulationResult result = (SimulationResult) p.run();
+    assertEquals("0 passed, 2 failed", result.report().summary());
+    String violation = result.report().outcomes().get(0).violations().get(0);
+    assertTrue(violation.startsWith("output files: output "), violation);
+    assertTrue(violation.contains("100 lines, reference 100") && violation.contains("line 7 of run"), violation);
   }
 
   @Test
