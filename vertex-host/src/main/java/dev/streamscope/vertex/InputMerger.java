@@ -11,6 +11,13 @@ import java.util.List;
  * <p>Rule: channels take turns in a fixed cyclic order; a turn consumes one epoch, i.e. events up
  * to and including the channel's next punctuation. An ended channel is skipped. If the channel
  * whose turn it is has nothing published yet, the merger waits for it even when others have data.
+ *
+ * <p>A vertex making strong productions merges by arrival instead: when the channel whose turn it
+ * is has nothing, the next channel with an event takes the turn. Its outputs are exposed only once
+ * a snapshot holds them with the state (and the positions) they came from, so the interleaving is
+ * logged before anyone sees its effect, and a replay after a restore never contradicts it; and an
+ * idle input (a sibling partition that got no data) does not hold back what the others send, which
+ * a processing-time trigger needs to fire early downstream.
  */
 final class InputMerger {
   /** One input rStream of the vertex. */
@@ -29,13 +36,16 @@ final class InputMerger {
 
   private final Channel[] channels;
   private final int inputCount;
+  private final boolean byArrival;
   private int turn;
   private int endedCount;
   private Channel last;
 
-  InputMerger(List<Channel> channels, int inputCount) {
+  /** @param byArrival merge by arrival: only for a vertex making strong productions */
+  InputMerger(List<Channel> channels, int inputCount, boolean byArrival) {
     this.channels = channels.toArray(new Channel[0]);
     this.inputCount = inputCount;
+    this.byArrival = byArrival;
   }
 
   /** The next event in merge order, or null if the channel whose turn it is has none yet. */
@@ -48,8 +58,8 @@ final class InputMerger {
       }
       StreamEvent event = channel.stream.read(channel.position);
       if (event == null) {
-        if (TestHooks.mergeByArrival && takeTurnOfAReadyChannel()) {
-          continue; // The deliberate bug: arrival order.
+        if ((byArrival || TestHooks.mergeByArrival) && takeTurnOfAReadyChannel()) {
+          continue; // With TestHooks.mergeByArrival, the deliberate bug.
         }
         return null;
       }
@@ -68,7 +78,7 @@ final class InputMerger {
     return null;
   }
 
-  /** {@link TestHooks#mergeByArrival}: gives the turn to the next channel with an event ready. */
+  /** Gives the turn to the next channel with an event ready, if there is one. */
   private boolean takeTurnOfAReadyChannel() {
     for (int i = 1; i < channels.length; i++) {
       int candidate = (turn + i) % channels.length;

@@ -185,7 +185,7 @@ public final class Job {
         partition,
         stage.parallelism(),
         operator,
-        new InputMerger(channels, stage.inputs().size()),
+        new InputMerger(channels, stage.inputs().size(), holdOutputs),
         new OutputRouter(targets, partition, holdOutputs),
         config,
         snapshots,

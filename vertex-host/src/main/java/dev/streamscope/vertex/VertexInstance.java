@@ -330,6 +330,9 @@ final class VertexInstance implements OperatorContext {
       long watermark = inputs.inputWatermark(input);
       if (watermark > inputWatermarkMillis[input]) {
         inputWatermarkMillis[input] = watermark;
+        // Readers get the epoch's elements before its timers run (they may take long, as a
+        // flush to an outside system does): downstream, processing time may fire on them first.
+        outputs.publish();
         operator.advanceWatermark(input, watermark);
       }
       operator.finishBundle();
@@ -424,6 +427,14 @@ final class VertexInstance implements OperatorContext {
       // Inside an open bundle the timers fire as part of it; else in a bundle of their own.
       if (inBundle) {
         operator.advanceProcessingTime(executor.nowMillis());
+        if (strongProductions && outputs.holdsAny()) {
+          // The timers wrote in the middle of an input epoch (a processing-time trigger's early
+          // pane): end the bundle here, so that a commit exposes the output now rather than at
+          // the epoch's end. Bundles need not follow epochs where outputs wait for a snapshot.
+          operator.finishBundle();
+          inBundle = false;
+          punctuate();
+        }
       } else {
         operator.startBundle();
         operator.advanceProcessingTime(executor.nowMillis());
