@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Everything runs on the vertex's {@link VertexExecutor}, a turn at a time: a turn consumes at
  * most {@code turnEventsMax} input events, publishes its outputs, and yields. A vertex with
- * nothing to read sleeps until an input stream publishes. Bundles and output punctuation follow
+ * nothing to read sleeps until an input stream publishes (or, a congested source, until a reader
+ * releases); as such a wake-up may be lost on the way, a vertex that stays idle looks again every
+ * {@code idleRepollMs}. Bundles and output punctuation follow
  * input epochs, not turns, so what a vertex writes is a function of what it read: the same
  * whatever the scheduling (the simulator checks this).
  *
@@ -93,6 +95,7 @@ final class VertexInstance implements OperatorContext {
   private VertexState state = VertexState.CREATED;
   private long processingTimerAtMillis = Long.MAX_VALUE;
   private long processingTimerId = -1;
+  private long repollTimerId = -1;
   private boolean inBundle;
 
   VertexInstance(
@@ -296,6 +299,8 @@ final class VertexInstance implements OperatorContext {
         scheduleProcessingTimer();
         if (more) {
           wakeUp();
+        } else {
+          scheduleRepoll();
         }
       }
     } catch (Throwable t) {
@@ -303,6 +308,22 @@ final class VertexInstance implements OperatorContext {
     } finally {
       operator.endTurn();
     }
+  }
+
+  /**
+   * The vertex went idle waiting for a wake-up (an input published, an output released), which
+   * a network may lose: it looks again after {@code idleRepollMs} unless something woke it. One
+   * timer at a time, so at most one per interval, whatever the event rate.
+   */
+  private void scheduleRepoll() {
+    if (repollTimerId < 0 && !TestHooks.skipIdleRepoll) {
+      repollTimerId = executor.setTimer(config.idleRepollMs(), this::onRepollTimer);
+    }
+  }
+
+  private synchronized void onRepollTimer() {
+    repollTimerId = -1;
+    wakeUp();
   }
 
   /**
@@ -464,6 +485,9 @@ final class VertexInstance implements OperatorContext {
     }
     if (snapshotTimerId >= 0) {
       executor.cancelTimer(snapshotTimerId);
+    }
+    if (repollTimerId >= 0) {
+      executor.cancelTimer(repollTimerId);
     }
     moveTo(VertexState.FINISHED);
     // A snapshot still being written must land before the job may end (and delete its files).
