@@ -97,6 +97,7 @@ final class VertexInstance implements OperatorContext {
   private long processingTimerId = -1;
   private long repollTimerId = -1;
   private boolean inBundle;
+  private int turnsOpen;
 
   VertexInstance(
       String stageId,
@@ -222,12 +223,12 @@ final class VertexInstance implements OperatorContext {
     System.arraycopy(
         snapshot.inputWatermarkMillis(), 0, inputWatermarkMillis, 0, inputWatermarkMillis.length);
     outputs.restore(snapshot);
-    operator.beginTurn();
+    beginTurn();
     try {
       operator.restoreState(
           new DataInputStream(new ByteArrayInputStream(snapshot.operatorState())));
     } finally {
-      operator.endTurn();
+      endTurn();
     }
     restoredVersion = snapshot.version();
     LOG.info("Vertex {} restored from snapshot {}", vertexId, snapshot.version());
@@ -290,7 +291,7 @@ final class VertexInstance implements OperatorContext {
     if (state != VertexState.RUNNING || killed || committing) {
       return; // Committing: the commit's completion wakes the vertex up.
     }
-    operator.beginTurn();
+    beginTurn();
     try {
       // A stage without inputs is a source; its operator must be a SourceOperator.
       boolean more =
@@ -306,7 +307,7 @@ final class VertexInstance implements OperatorContext {
     } catch (Throwable t) {
       fail(t);
     } finally {
-      operator.endTurn();
+      endTurn();
     }
   }
 
@@ -440,7 +441,7 @@ final class VertexInstance implements OperatorContext {
     if (state != VertexState.RUNNING || killed || committing) {
       return; // Committing: the commit's completion sets the timer again.
     }
-    operator.beginTurn();
+    beginTurn();
     try {
       // Inside an open bundle the timers fire as part of it; else in a bundle of their own.
       if (inBundle) {
@@ -459,12 +460,13 @@ final class VertexInstance implements OperatorContext {
     } catch (Throwable t) {
       fail(t);
     } finally {
-      operator.endTurn();
+      endTurn();
     }
   }
 
   private void finish() throws Exception {
-    byte[] finalState = strongProductions ? operatorState() : null;
+    long finalVersion = strongProductions ? nextSnapshotVersion++ : 0;
+    byte[] finalState = strongProductions ? operatorState(finalVersion) : null;
     operator.close();
     for (int o = 0; o < outputs.outputCount(); o++) {
       outputs.punctuate(o, Long.MAX_VALUE);
@@ -472,7 +474,7 @@ final class VertexInstance implements OperatorContext {
     outputs.end();
     if (strongProductions) {
       // The last outputs and the streams' ends too: seen only once a snapshot holds them.
-      commit(takeSnapshot(true, finalState));
+      commit(snapshotOf(finalVersion, true, finalState));
       return;
     }
     outputs.publish();
@@ -509,7 +511,9 @@ final class VertexInstance implements OperatorContext {
         return;
       }
       inputs.gcBelow(unstableSnapshot.channels());
+      long stableVersion = unstableSnapshot.version();
       unstableSnapshot = null;
+      operator.stableUpTo(stableVersion);
     }
     long progress = inputs.progress() + outputs.progress();
     if (progress == progressAtLastSnapshot) {
@@ -521,7 +525,7 @@ final class VertexInstance implements OperatorContext {
       return;
     }
     progressAtLastSnapshot = progress;
-    VertexSnapshot snapshot = takeSnapshot(false, operatorState());
+    VertexSnapshot snapshot = takeSnapshot();
     unstableSnapshot = snapshot;
     unstableSnapshotWritten = false;
     write(snapshot, this::onSnapshotWritten);
@@ -564,7 +568,7 @@ final class VertexInstance implements OperatorContext {
         return false;
       }
     }
-    commit(takeSnapshot(false, operatorState()));
+    commit(takeSnapshot());
     return true;
   }
 
@@ -584,6 +588,7 @@ final class VertexInstance implements OperatorContext {
       return; // Killed: its replacement writes these outputs from the snapshot, if it landed.
     }
     committing = false;
+    beginTurn();
     try {
       if (error != null) {
         throw new java.io.IOException(
@@ -595,13 +600,16 @@ final class VertexInstance implements OperatorContext {
       outputs.releaseHeld();
       inputs.gcBelow(snapshot.channels());
       if (snapshot.finished()) {
-        finished();
+        finished(); // Its close left more to finalize: once reported, see finalizeEverything.
         return;
       }
+      operator.stableUpTo(snapshot.version()); // Its outputs are in it: stable once written.
       scheduleProcessingTimer();
       wakeUp();
     } catch (Throwable t) {
       fail(t);
+    } finally {
+      endTurn();
     }
   }
 
@@ -616,24 +624,32 @@ final class VertexInstance implements OperatorContext {
     if (state != VertexState.RUNNING || killed || inBundle) {
       return; // A bundle in progress ends with a turn that tries again.
     }
+    beginTurn();
     try {
       maybeSnapshot();
     } catch (Throwable t) {
       fail(t);
+    } finally {
+      endTurn();
     }
   }
 
-  private byte[] operatorState() throws Exception {
+  private byte[] operatorState(long version) throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     DataOutputStream out = new DataOutputStream(bytes);
-    operator.snapshotState(out);
+    operator.snapshotState(version, out);
     out.flush();
     return bytes.toByteArray();
   }
 
-  private VertexSnapshot takeSnapshot(boolean finished, byte[] operatorState) {
+  private VertexSnapshot takeSnapshot() throws Exception {
+    long version = nextSnapshotVersion++;
+    return snapshotOf(version, false, operatorState(version));
+  }
+
+  private VertexSnapshot snapshotOf(long version, boolean finished, byte[] operatorState) {
     return new VertexSnapshot(
-        nextSnapshotVersion++,
+        version,
         finished,
         inputs.turn(),
         inputs.positions(),
@@ -674,8 +690,34 @@ final class VertexInstance implements OperatorContext {
         return; // Killed while its last snapshot was landing: the job restarts it.
       }
       finishReported = true;
+      finalizeEverything();
     }
     onDone.accept(this, null);
+  }
+
+  /**
+   * Finished and reported (no kill restarts it any more): once every output is durable up to its
+   * end, nothing can make this partition run again from a snapshot, so all the operator did is
+   * stable. Checked every checkpoint interval until then. Only for a vertex with snapshots: one
+   * without reads everything again on a recompute, so nothing of it is ever stable.
+   */
+  private synchronized void finalizeEverything() {
+    if (snapshots == null || killed) {
+      return;
+    }
+    if (!outputs.durableUpTo(outputs.positions())) {
+      executor.setTimer(checkpointIntervalMs, this::finalizeEverything);
+      return;
+    }
+    beginTurn();
+    try {
+      operator.stableUpTo(Operator.EVERYTHING);
+    } catch (Throwable t) {
+      // The job's output is complete: a source that cannot acknowledge it redelivers, at worst.
+      LOG.warn("Vertex {}: finalizing after its end failed: {}", vertexId, t.toString());
+    } finally {
+      endTurn();
+    }
   }
 
   private void fail(Throwable cause) {
@@ -692,6 +734,22 @@ final class VertexInstance implements OperatorContext {
       operator.close();
     } catch (Throwable ignored) {
       // Already failing or cancelled: the first cause is the one reported.
+    }
+  }
+
+  /**
+   * Opens the operator's turn unless one is open: entry points nest (a turn that finishes the
+   * vertex may report, and so finalize, at once), and the operator sees one turn.
+   */
+  private void beginTurn() {
+    if (turnsOpen++ == 0) {
+      operator.beginTurn();
+    }
+  }
+
+  private void endTurn() {
+    if (--turnsOpen == 0) {
+      operator.endTurn();
     }
   }
 
