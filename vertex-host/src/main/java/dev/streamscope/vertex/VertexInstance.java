@@ -46,7 +46,9 @@ import org.slf4j.LoggerFactory;
  * every epoch that wrote something the vertex takes a snapshot holding its state and those
  * outputs together, consumes nothing more until the snapshot is written (its thread is free
  * meanwhile: the write's completion resumes it), and only then writes and publishes the outputs.
- * A restored instance first writes its snapshot's held outputs again. So whatever a reader can
+ * A failed commit write is retried a few times (with a doubling delay) before the vertex fails,
+ * as is a failed read of the snapshots at a start: a transient file-system error costs time, not
+ * a restart. A restored instance first writes its snapshot's held outputs again. So whatever a reader can
  * see is in a snapshot, and no replay regenerates it. The checkpoint interval does not apply to
  * epochs with output (an epoch without output is snapshotted once the interval passed), and such
  * a vertex snapshots whatever its stage's recovery strategy: under recompute too, as a replay
@@ -58,6 +60,13 @@ final class VertexInstance implements OperatorContext {
   private static final Logger LOG = LoggerFactory.getLogger(VertexInstance.class);
   /** Snapshots take at most 1/20 of a vertex's time. */
   private static final long SNAPSHOT_COST_SHARE_INVERSE = 20;
+  /**
+   * Snapshot reads at a start, and commit writes, that fail in a row are retried this many times
+   * (a transient file-system error should not cost a restart) before the vertex fails.
+   */
+  private static final int SNAPSHOT_IO_RETRIES_MAX = 5;
+  /** The first retry's delay; each next one doubles it. */
+  private static final long SNAPSHOT_IO_RETRY_DELAY_MS_MIN = 10;
 
   private final String vertexId;
   private final String stageId;
@@ -89,6 +98,7 @@ final class VertexInstance implements OperatorContext {
   // Strong productions: the vertex waits for the snapshot holding its outputs ("commit").
   private final boolean strongProductions;
   private boolean committing;
+  private int commitRetries;
 
   private volatile boolean killed;
   private VertexExecutor executor;
@@ -152,18 +162,34 @@ final class VertexInstance implements OperatorContext {
       begin(null);
       return;
     }
+    readSnapshotsAndBegin(0);
+  }
+
+  private void readSnapshotsAndBegin(int retries) {
     executor
         .executeBlocking(() -> snapshots.readAll(vertexId))
         .whenComplete(
             (all, error) -> {
               if (error != null) {
                 synchronized (this) {
+                  if (killed) {
+                    return;
+                  }
+                  if (retries < SNAPSHOT_IO_RETRIES_MAX) {
+                    LOG.warn("Vertex {}: reading its snapshots failed, retrying: {}", vertexId, error.toString());
+                    executor.setTimer(retryDelayMs(retries), () -> readSnapshotsAndBegin(retries + 1));
+                    return;
+                  }
                   fail(error);
                 }
                 return;
               }
               begin(newestUsable(all));
             });
+  }
+
+  private static long retryDelayMs(int retries) {
+    return SNAPSHOT_IO_RETRY_DELAY_MS_MIN << retries;
   }
 
   /** The newest snapshot the output streams can continue from; null: start from scratch. */
@@ -587,6 +613,12 @@ final class VertexInstance implements OperatorContext {
     if (state != VertexState.RUNNING || killed) {
       return; // Killed: its replacement writes these outputs from the snapshot, if it landed.
     }
+    if (error != null && commitRetries < SNAPSHOT_IO_RETRIES_MAX) {
+      LOG.warn("Vertex {}: writing snapshot {} failed, retrying: {}", vertexId, snapshot.version(), error.toString());
+      executor.setTimer(retryDelayMs(commitRetries++), () -> rewrite(snapshot));
+      return; // Still committing: nothing is consumed or exposed meanwhile.
+    }
+    commitRetries = 0;
     committing = false;
     beginTurn();
     try {
@@ -610,6 +642,13 @@ final class VertexInstance implements OperatorContext {
       fail(t);
     } finally {
       endTurn();
+    }
+  }
+
+  /** Writes a commit's snapshot again, unless the vertex stopped meanwhile. */
+  private synchronized void rewrite(VertexSnapshot snapshot) {
+    if (state == VertexState.RUNNING && !killed) {
+      write(snapshot, this::onCommitted);
     }
   }
 
