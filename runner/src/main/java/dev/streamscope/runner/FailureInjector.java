@@ -413,8 +413,13 @@ final class FailureInjector {
     }
 
     @Override
-    public void snapshotState(DataOutputStream out) throws Exception {
-      source.snapshotState(out);
+    public void snapshotState(long snapshotVersion, DataOutputStream out) throws Exception {
+      source.snapshotState(snapshotVersion, out);
+    }
+
+    @Override
+    public void stableUpTo(long snapshotVersion) throws Exception {
+      source.stableUpTo(snapshotVersion);
     }
 
     @Override

@@ -49,6 +49,11 @@ public enum Faults {
   /** Each stream notification between vertices gets its own delay: they arrive out of order. */
   MESSAGE_REORDER,
   /**
+   * Some stream notifications between vertices never arrive: a reader (or a writer waiting for
+   * its reader) is not woken, and must find the news by re-polling on its own.
+   */
+  MESSAGE_LOSS,
+  /**
    * One worker is cut off from the others for a while: notifications across the cut are held
    * and reads of streams across it find nothing, until it heals.
    */

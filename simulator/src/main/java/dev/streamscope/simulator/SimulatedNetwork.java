@@ -15,11 +15,12 @@ import java.util.TreeMap;
  * <p>{@link Faults#MESSAGE_DELAY}: each link (ordered pair of workers) has a seeded latency, and
  * its notifications arrive in order. {@link Faults#MESSAGE_REORDER}: each notification gets its
  * own random delay, so later ones may overtake earlier ones. {@link Faults#MESSAGE_DUPLICATION}:
- * some notifications arrive twice. {@link Faults#NETWORK_PARTITION}: for a while a worker is cut
+ * some notifications arrive twice. {@link Faults#MESSAGE_LOSS}: some never arrive (the vertex host
+ * re-polls an idle vertex's inputs, so a lost wake-up costs time, not liveness). {@link
+ * Faults#NETWORK_PARTITION}: for a while a worker is cut
  * off from the others: notifications between them are held, and reads of streams across the cut
  * find nothing; when it heals the held notifications arrive and every reader that found nothing
- * is woken (the answer to its read arrives late, it is not lost). Messages are never lost: the
- * vertex host has no re-poll, so a lost wake-up would stall a reader for good.
+ * is woken (the answer to its read arrives late, it is not lost).
  */
 final class SimulatedNetwork {
   /** Fault knobs; a disabled fault contributes nothing. Each link's latency is 1..linkLatencyMsMax. */
@@ -28,10 +29,11 @@ final class SimulatedNetwork {
       long linkLatencyMsMax,
       long reorderDelayMsMax,
       double duplicationProbability,
+      double lossProbability,
       long partitionMsMin,
       long partitionMsMax) {
     static Knobs defaults(Set<Faults> faults) {
-      return new Knobs(faults, 20, 30, 0.1, 10, 300);
+      return new Knobs(faults, 20, 30, 0.1, 0.2, 10, 300);
     }
   }
 
@@ -63,6 +65,10 @@ final class SimulatedNetwork {
   void deliver(int from, int to, String label, Runnable notification) {
     if (cut(from, to)) {
       held.add(notification);
+      return;
+    }
+    if (enabled(Faults.MESSAGE_LOSS) && loop.random().nextDouble() < knobs.lossProbability()) {
+      probes.hit("message-loss");
       return;
     }
     long delayMs = 0;

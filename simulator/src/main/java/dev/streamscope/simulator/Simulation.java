@@ -82,9 +82,7 @@ public final class Simulation {
     if (faults.contains(Faults.JITTER)) {
       // BUGGIFY-style knob: how much a vertex consumes per turn must never change what it writes.
       int turnEventsMax = 1 << loop.random().nextInt(13);
-      config =
-          new VertexConfig(
-              config.sourceBundleElementsMax(), turnEventsMax, config.streamBufferBytesMax(), config.idlePollMs());
+      config = config.withTurnEventsMax(turnEventsMax);
     }
     RStreamOptions streamOptions = settings.streamOptions();
     long checkpointIntervalMs = settings.checkpointIntervalMs();

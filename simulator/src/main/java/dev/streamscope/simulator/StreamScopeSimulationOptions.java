@@ -30,7 +30,7 @@ public interface StreamScopeSimulationOptions extends StreamScopePipelineOptions
           + " vertex-crash, worker-crash, fs-write-failure, fs-flush-failure, fs-read-failure,"
           + " torn-write (these four act on persisted rStreams, see --rstreamPersistence),"
           + " restart-delay, message-delay, message-duplication, message-reorder,"
-          + " network-partition. Each seed switches on a seeded subset of them.")
+          + " message-loss, network-partition. Each seed switches on a seeded subset of them.")
   @Default.String("all")
   String getFaults();
 

@@ -56,6 +56,7 @@ class BrokenVariantsTest {
     dev.streamscope.rstream.TestHooks.skipFlushBeforeDurable = false;
     dev.streamscope.vertex.TestHooks.ignoreRegeneration = false;
     dev.streamscope.vertex.TestHooks.mergeByArrival = false;
+    dev.streamscope.vertex.TestHooks.skipIdleRepoll = false;
     dev.streamscope.translation.runtime.TestHooks.skipTimerRestore = false;
   }
 
@@ -229,6 +230,24 @@ class BrokenVariantsTest {
     caughtBy("lose the unpersisted tail without recompute", "liveness", simulate(faults, recovery));
     dev.streamscope.vertex.TestHooks.ignoreRegeneration = false;
     assertEquals(SEED_BUDGET + " passed, 0 failed", simulate(faults, recovery).report().summary());
+  }
+
+  /**
+   * Lost notifications leave a reader asleep unless it re-polls: without the re-poll the run
+   * stalls; with it every seed finishes with the reference's output (exactly-once and the other
+   * checkers pass too), as the notifications found the news late rather than never.
+   */
+  @Test
+  void aMissingRepollUnderMessageLossIsCaughtByLiveness() {
+    String faults = "message-loss";
+    dev.streamscope.vertex.TestHooks.skipIdleRepoll = true;
+    caughtBy("no re-poll of an idle vertex", "liveness", simulate(faults));
+    dev.streamscope.vertex.TestHooks.skipIdleRepoll = false;
+    SimulationResult repolled = simulate(faults);
+    assertEquals(SEED_BUDGET + " passed, 0 failed", repolled.report().summary());
+    assertTrue(
+        repolled.report().probeTotals().getOrDefault("message-loss", 0L) > 0,
+        "no notification was lost: " + repolled.report().probeTotals());
   }
 
   /**

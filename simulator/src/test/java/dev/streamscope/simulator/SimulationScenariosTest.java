@@ -70,7 +70,7 @@ class SimulationScenariosTest {
         List.of(
             "vertex-crash", "worker-crash", "fs-write-failure", "fs-flush-failure", "fs-read-failure",
             "torn-write", "restart-delay", "message-delay", "message-duplication", "message-reorder",
-            "network-partition", "crash lost an unpersisted tail", "regenerate",
+            "message-loss", "network-partition", "crash lost an unpersisted tail", "regenerate",
             "read stalled by a partition", "snapshot written", "snapshot found at a start");
     for (String probe : expected) {
       org.junit.jupiter.api.Assertions.assertTrue(

@@ -64,12 +64,31 @@ public interface Operator {
    * Writes everything the operator holds between bundles (user and system state, timers, side
    * inputs, buffered elements, source positions, committed metrics), so that a fresh instance of
    * the same partition given these bytes by {@link #restoreState} continues exactly as this one
-   * would have. Called on the vertex's thread, inside a turn, never inside a bundle. Must not
-   * change the operator's behaviour (a snapshot is invisible to the output).
+   * would have. Called on the vertex's thread, inside a turn, never inside a bundle, with the
+   * version of the snapshot the bytes go into (versions grow). Must not change the operator's
+   * behaviour (a snapshot is invisible to the output).
    */
-  default void snapshotState(java.io.DataOutputStream out) throws Exception {
+  default void snapshotState(long snapshotVersion, java.io.DataOutputStream out) throws Exception {
     throw new UnsupportedOperationException(getClass().getName() + " has no snapshots");
   }
+
+  /**
+   * What the state written for every snapshot up to {@code snapshotVersion} covers is stable: a
+   * snapshot that new is written and every output it covers is durable (or held in it), so no
+   * restore of this partition goes back before it. The operator may now commit that to the
+   * outside world (Beam: finalize the source checkpoint marks those snapshots hold), once.
+   *
+   * <p>Called on the vertex's thread inside a turn, with growing versions, only for snapshots
+   * this instance took (a restored snapshot was stable for the instance that took it); a snapshot
+   * whose write failed is covered by the next stable one. After {@link #close} of an operator that
+   * finished, once everything it emitted is durable, it is called with {@link #EVERYTHING}: what
+   * close left (a source's last position) is stable too. A vertex without snapshots never calls
+   * it: it recovers by reading its inputs again from the start.
+   */
+  default void stableUpTo(long snapshotVersion) throws Exception {}
+
+  /** {@link #stableUpTo} this: everything the operator did, up to its close, is stable. */
+  long EVERYTHING = Long.MAX_VALUE;
 
   /**
    * Loads state written by {@link #snapshotState} of an earlier instance of the same partition.

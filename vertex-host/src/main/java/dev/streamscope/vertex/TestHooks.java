@@ -22,4 +22,10 @@ public final class TestHooks {
    * finished vertex, so an unpersisted tail its worker's crash lost is never written again.
    */
   public static volatile boolean ignoreRegeneration;
+
+  /**
+   * Lost wake-ups not covered: an idle {@link VertexInstance} never re-polls, so a stream
+   * notification lost on the way leaves its reader asleep for good.
+   */
+  public static volatile boolean skipIdleRepoll;
 }

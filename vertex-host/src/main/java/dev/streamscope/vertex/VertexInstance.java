@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Everything runs on the vertex's {@link VertexExecutor}, a turn at a time: a turn consumes at
  * most {@code turnEventsMax} input events, publishes its outputs, and yields. A vertex with
- * nothing to read sleeps until an input stream publishes. Bundles and output punctuation follow
+ * nothing to read sleeps until an input stream publishes (or, a congested source, until a reader
+ * releases); as such a wake-up may be lost on the way, a vertex that stays idle looks again every
+ * {@code idleRepollMs}. Bundles and output punctuation follow
  * input epochs, not turns, so what a vertex writes is a function of what it read: the same
  * whatever the scheduling (the simulator checks this).
  *
@@ -44,7 +46,9 @@ import org.slf4j.LoggerFactory;
  * every epoch that wrote something the vertex takes a snapshot holding its state and those
  * outputs together, consumes nothing more until the snapshot is written (its thread is free
  * meanwhile: the write's completion resumes it), and only then writes and publishes the outputs.
- * A restored instance first writes its snapshot's held outputs again. So whatever a reader can
+ * A failed commit write is retried a few times (with a doubling delay) before the vertex fails,
+ * as is a failed read of the snapshots at a start: a transient file-system error costs time, not
+ * a restart. A restored instance first writes its snapshot's held outputs again. So whatever a reader can
  * see is in a snapshot, and no replay regenerates it. The checkpoint interval does not apply to
  * epochs with output (an epoch without output is snapshotted once the interval passed), and such
  * a vertex snapshots whatever its stage's recovery strategy: under recompute too, as a replay
@@ -56,6 +60,13 @@ final class VertexInstance implements OperatorContext {
   private static final Logger LOG = LoggerFactory.getLogger(VertexInstance.class);
   /** Snapshots take at most 1/20 of a vertex's time. */
   private static final long SNAPSHOT_COST_SHARE_INVERSE = 20;
+  /**
+   * Snapshot reads at a start, and commit writes, that fail in a row are retried this many times
+   * (a transient file-system error should not cost a restart) before the vertex fails.
+   */
+  private static final int SNAPSHOT_IO_RETRIES_MAX = 5;
+  /** The first retry's delay; each next one doubles it. */
+  private static final long SNAPSHOT_IO_RETRY_DELAY_MS_MIN = 10;
 
   private final String vertexId;
   private final String stageId;
@@ -87,13 +98,16 @@ final class VertexInstance implements OperatorContext {
   // Strong productions: the vertex waits for the snapshot holding its outputs ("commit").
   private final boolean strongProductions;
   private boolean committing;
+  private int commitRetries;
 
   private volatile boolean killed;
   private VertexExecutor executor;
   private VertexState state = VertexState.CREATED;
   private long processingTimerAtMillis = Long.MAX_VALUE;
   private long processingTimerId = -1;
+  private long repollTimerId = -1;
   private boolean inBundle;
+  private int turnsOpen;
 
   VertexInstance(
       String stageId,
@@ -148,18 +162,34 @@ final class VertexInstance implements OperatorContext {
       begin(null);
       return;
     }
+    readSnapshotsAndBegin(0);
+  }
+
+  private void readSnapshotsAndBegin(int retries) {
     executor
         .executeBlocking(() -> snapshots.readAll(vertexId))
         .whenComplete(
             (all, error) -> {
               if (error != null) {
                 synchronized (this) {
+                  if (killed) {
+                    return;
+                  }
+                  if (retries < SNAPSHOT_IO_RETRIES_MAX) {
+                    LOG.warn("Vertex {}: reading its snapshots failed, retrying: {}", vertexId, error.toString());
+                    executor.setTimer(retryDelayMs(retries), () -> readSnapshotsAndBegin(retries + 1));
+                    return;
+                  }
                   fail(error);
                 }
                 return;
               }
               begin(newestUsable(all));
             });
+  }
+
+  private static long retryDelayMs(int retries) {
+    return SNAPSHOT_IO_RETRY_DELAY_MS_MIN << retries;
   }
 
   /** The newest snapshot the output streams can continue from; null: start from scratch. */
@@ -219,12 +249,12 @@ final class VertexInstance implements OperatorContext {
     System.arraycopy(
         snapshot.inputWatermarkMillis(), 0, inputWatermarkMillis, 0, inputWatermarkMillis.length);
     outputs.restore(snapshot);
-    operator.beginTurn();
+    beginTurn();
     try {
       operator.restoreState(
           new DataInputStream(new ByteArrayInputStream(snapshot.operatorState())));
     } finally {
-      operator.endTurn();
+      endTurn();
     }
     restoredVersion = snapshot.version();
     LOG.info("Vertex {} restored from snapshot {}", vertexId, snapshot.version());
@@ -287,7 +317,7 @@ final class VertexInstance implements OperatorContext {
     if (state != VertexState.RUNNING || killed || committing) {
       return; // Committing: the commit's completion wakes the vertex up.
     }
-    operator.beginTurn();
+    beginTurn();
     try {
       // A stage without inputs is a source; its operator must be a SourceOperator.
       boolean more =
@@ -296,13 +326,31 @@ final class VertexInstance implements OperatorContext {
         scheduleProcessingTimer();
         if (more) {
           wakeUp();
+        } else {
+          scheduleRepoll();
         }
       }
     } catch (Throwable t) {
       fail(t);
     } finally {
-      operator.endTurn();
+      endTurn();
     }
+  }
+
+  /**
+   * The vertex went idle waiting for a wake-up (an input published, an output released), which
+   * a network may lose: it looks again after {@code idleRepollMs} unless something woke it. One
+   * timer at a time, so at most one per interval, whatever the event rate.
+   */
+  private void scheduleRepoll() {
+    if (repollTimerId < 0 && !TestHooks.skipIdleRepoll) {
+      repollTimerId = executor.setTimer(config.idleRepollMs(), this::onRepollTimer);
+    }
+  }
+
+  private synchronized void onRepollTimer() {
+    repollTimerId = -1;
+    wakeUp();
   }
 
   /**
@@ -422,7 +470,7 @@ final class VertexInstance implements OperatorContext {
     if (state != VertexState.RUNNING || killed || committing) {
       return; // Committing: the commit's completion sets the timer again.
     }
-    operator.beginTurn();
+    beginTurn();
     try {
       // Inside an open bundle the timers fire as part of it; else in a bundle of their own.
       if (inBundle) {
@@ -449,12 +497,13 @@ final class VertexInstance implements OperatorContext {
     } catch (Throwable t) {
       fail(t);
     } finally {
-      operator.endTurn();
+      endTurn();
     }
   }
 
   private void finish() throws Exception {
-    byte[] finalState = strongProductions ? operatorState() : null;
+    long finalVersion = strongProductions ? nextSnapshotVersion++ : 0;
+    byte[] finalState = strongProductions ? operatorState(finalVersion) : null;
     operator.close();
     for (int o = 0; o < outputs.outputCount(); o++) {
       outputs.punctuate(o, Long.MAX_VALUE);
@@ -462,7 +511,7 @@ final class VertexInstance implements OperatorContext {
     outputs.end();
     if (strongProductions) {
       // The last outputs and the streams' ends too: seen only once a snapshot holds them.
-      commit(takeSnapshot(true, finalState));
+      commit(snapshotOf(finalVersion, true, finalState));
       return;
     }
     outputs.publish();
@@ -475,6 +524,9 @@ final class VertexInstance implements OperatorContext {
     }
     if (snapshotTimerId >= 0) {
       executor.cancelTimer(snapshotTimerId);
+    }
+    if (repollTimerId >= 0) {
+      executor.cancelTimer(repollTimerId);
     }
     moveTo(VertexState.FINISHED);
     // A snapshot still being written must land before the job may end (and delete its files).
@@ -496,7 +548,9 @@ final class VertexInstance implements OperatorContext {
         return;
       }
       inputs.gcBelow(unstableSnapshot.channels());
+      long stableVersion = unstableSnapshot.version();
       unstableSnapshot = null;
+      operator.stableUpTo(stableVersion);
     }
     long progress = inputs.progress() + outputs.progress();
     if (progress == progressAtLastSnapshot) {
@@ -508,7 +562,7 @@ final class VertexInstance implements OperatorContext {
       return;
     }
     progressAtLastSnapshot = progress;
-    VertexSnapshot snapshot = takeSnapshot(false, operatorState());
+    VertexSnapshot snapshot = takeSnapshot();
     unstableSnapshot = snapshot;
     unstableSnapshotWritten = false;
     write(snapshot, this::onSnapshotWritten);
@@ -551,7 +605,7 @@ final class VertexInstance implements OperatorContext {
         return false;
       }
     }
-    commit(takeSnapshot(false, operatorState()));
+    commit(takeSnapshot());
     return true;
   }
 
@@ -570,7 +624,14 @@ final class VertexInstance implements OperatorContext {
     if (state != VertexState.RUNNING || killed) {
       return; // Killed: its replacement writes these outputs from the snapshot, if it landed.
     }
+    if (error != null && commitRetries < SNAPSHOT_IO_RETRIES_MAX) {
+      LOG.warn("Vertex {}: writing snapshot {} failed, retrying: {}", vertexId, snapshot.version(), error.toString());
+      executor.setTimer(retryDelayMs(commitRetries++), () -> rewrite(snapshot));
+      return; // Still committing: nothing is consumed or exposed meanwhile.
+    }
+    commitRetries = 0;
     committing = false;
+    beginTurn();
     try {
       if (error != null) {
         throw new java.io.IOException(
@@ -582,13 +643,23 @@ final class VertexInstance implements OperatorContext {
       outputs.releaseHeld();
       inputs.gcBelow(snapshot.channels());
       if (snapshot.finished()) {
-        finished();
+        finished(); // Its close left more to finalize: once reported, see finalizeEverything.
         return;
       }
+      operator.stableUpTo(snapshot.version()); // Its outputs are in it: stable once written.
       scheduleProcessingTimer();
       wakeUp();
     } catch (Throwable t) {
       fail(t);
+    } finally {
+      endTurn();
+    }
+  }
+
+  /** Writes a commit's snapshot again, unless the vertex stopped meanwhile. */
+  private synchronized void rewrite(VertexSnapshot snapshot) {
+    if (state == VertexState.RUNNING && !killed) {
+      write(snapshot, this::onCommitted);
     }
   }
 
@@ -603,24 +674,32 @@ final class VertexInstance implements OperatorContext {
     if (state != VertexState.RUNNING || killed || inBundle) {
       return; // A bundle in progress ends with a turn that tries again.
     }
+    beginTurn();
     try {
       maybeSnapshot();
     } catch (Throwable t) {
       fail(t);
+    } finally {
+      endTurn();
     }
   }
 
-  private byte[] operatorState() throws Exception {
+  private byte[] operatorState(long version) throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     DataOutputStream out = new DataOutputStream(bytes);
-    operator.snapshotState(out);
+    operator.snapshotState(version, out);
     out.flush();
     return bytes.toByteArray();
   }
 
-  private VertexSnapshot takeSnapshot(boolean finished, byte[] operatorState) {
+  private VertexSnapshot takeSnapshot() throws Exception {
+    long version = nextSnapshotVersion++;
+    return snapshotOf(version, false, operatorState(version));
+  }
+
+  private VertexSnapshot snapshotOf(long version, boolean finished, byte[] operatorState) {
     return new VertexSnapshot(
-        nextSnapshotVersion++,
+        version,
         finished,
         inputs.turn(),
         inputs.positions(),
@@ -661,8 +740,34 @@ final class VertexInstance implements OperatorContext {
         return; // Killed while its last snapshot was landing: the job restarts it.
       }
       finishReported = true;
+      finalizeEverything();
     }
     onDone.accept(this, null);
+  }
+
+  /**
+   * Finished and reported (no kill restarts it any more): once every output is durable up to its
+   * end, nothing can make this partition run again from a snapshot, so all the operator did is
+   * stable. Checked every checkpoint interval until then. Only for a vertex with snapshots: one
+   * without reads everything again on a recompute, so nothing of it is ever stable.
+   */
+  private synchronized void finalizeEverything() {
+    if (snapshots == null || killed) {
+      return;
+    }
+    if (!outputs.durableUpTo(outputs.positions())) {
+      executor.setTimer(checkpointIntervalMs, this::finalizeEverything);
+      return;
+    }
+    beginTurn();
+    try {
+      operator.stableUpTo(Operator.EVERYTHING);
+    } catch (Throwable t) {
+      // The job's output is complete: a source that cannot acknowledge it redelivers, at worst.
+      LOG.warn("Vertex {}: finalizing after its end failed: {}", vertexId, t.toString());
+    } finally {
+      endTurn();
+    }
   }
 
   private void fail(Throwable cause) {
@@ -679,6 +784,22 @@ final class VertexInstance implements OperatorContext {
       operator.close();
     } catch (Throwable ignored) {
       // Already failing or cancelled: the first cause is the one reported.
+    }
+  }
+
+  /**
+   * Opens the operator's turn unless one is open: entry points nest (a turn that finishes the
+   * vertex may report, and so finalize, at once), and the operator sees one turn.
+   */
+  private void beginTurn() {
+    if (turnsOpen++ == 0) {
+      operator.beginTurn();
+    }
+  }
+
+  private void endTurn() {
+    if (--turnsOpen == 0) {
+      operator.endTurn();
     }
   }
 

@@ -74,7 +74,7 @@ final class SnapshotOperators {
     }
 
     @Override
-    public void snapshotState(DataOutputStream out) throws Exception {
+    public void snapshotState(long snapshotVersion, DataOutputStream out) throws Exception {
       out.writeInt(next);
     }
 
@@ -128,7 +128,7 @@ final class SnapshotOperators {
     }
 
     @Override
-    public void snapshotState(DataOutputStream out) throws Exception {
+    public void snapshotState(long snapshotVersion, DataOutputStream out) throws Exception {
       out.writeLong(watermarkMillis);
       out.writeInt(sums.size());
       for (Map.Entry<Integer, Long> entry : sums.entrySet()) {
@@ -184,7 +184,7 @@ final class SnapshotOperators {
     }
 
     @Override
-    public void snapshotState(DataOutputStream out) throws Exception {
+    public void snapshotState(long snapshotVersion, DataOutputStream out) throws Exception {
       synchronized (seen) {
         out.writeInt(seen.size());
         for (String entry : seen) {

@@ -121,7 +121,7 @@ class StrongProductionsTest {
     }
 
     @Override
-    public void snapshotState(DataOutputStream out) throws Exception {
+    public void snapshotState(long snapshotVersion, DataOutputStream out) throws Exception {
       out.writeLong(watermarkMillis);
       out.writeLong(next);
     }

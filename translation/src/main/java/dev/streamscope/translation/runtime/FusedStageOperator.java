@@ -349,7 +349,7 @@ public final class FusedStageOperator implements SourceOperator {
   }
 
   @Override
-  public void snapshotState(DataOutputStream out) throws Exception {
+  public void snapshotState(long snapshotVersion, DataOutputStream out) throws Exception {
     if (snapshotUnsupportedReason != null) {
       throw new UnsupportedOperationException(
           "Stage " + plan.id() + " cannot be snapshotted: " + snapshotUnsupportedReason);
@@ -370,7 +370,15 @@ public final class FusedStageOperator implements SourceOperator {
     out.writeInt(steps.length);
     for (Step step : steps) {
       SnapshotIo.writeString(out, step.name());
-      SnapshotIo.writeBytes(out, SnapshotIo.toBytes(step::writeSnapshot));
+      SnapshotIo.writeBytes(out, SnapshotIo.toBytes(stepOut -> step.writeSnapshot(snapshotVersion, stepOut)));
+    }
+  }
+
+  /** Each step commits what the snapshots up to {@code snapshotVersion} cover (see {@link Step}). */
+  @Override
+  public void stableUpTo(long snapshotVersion) throws Exception {
+    for (Step step : steps) {
+      step.inScope(() -> step.stableUpTo(snapshotVersion));
     }
   }
 

@@ -20,7 +20,9 @@ import org.apache.beam.sdk.values.WindowedValue;
  * elements, a source position, a counter) writes it in {@link #snapshot} and reads it back in
  * {@link #restore}, so that a fresh step continues exactly as the snapshotted one would have; the
  * watermarks and processing time every step has are saved here. A step that cannot be saved says
- * why in {@link #snapshotUnsupportedReason}, and its stage then recovers by recompute.
+ * why in {@link #snapshotUnsupportedReason}, and its stage then recovers by recompute. What a
+ * step may only do once its state can no longer be rolled back (acknowledge a source's records)
+ * it does in {@link #stableUpTo}, for the snapshots it wrote.
  */
 public abstract class Step {
   private final String name;
@@ -31,6 +33,7 @@ public abstract class Step {
   long inputWatermarkMillis = Long.MIN_VALUE;
   long outputWatermarkMillis = Long.MIN_VALUE;
   private long processingTimeMillis = Long.MIN_VALUE;
+  private long snapshotVersion;
 
   protected Step(String name) {
     this.name = name;
@@ -113,8 +116,21 @@ public abstract class Step {
    */
   protected void restore(DataInputStream in) throws Exception {}
 
+  /** The version of the snapshot {@link #snapshot} is writing (or wrote last). */
+  protected final long snapshotVersion() {
+    return snapshotVersion;
+  }
+
+  /**
+   * The snapshots this step wrote up to {@code snapshotVersion} are stable: no restore goes back
+   * before them (see {@code Operator.stableUpTo}; {@code Operator.EVERYTHING}: after {@link
+   * #close} of a finished stage, all is). Called in growing versions, inside a turn.
+   */
+  protected void stableUpTo(long snapshotVersion) throws Exception {}
+
   /** The watermarks and processing time every step has, then the step's own {@link #snapshot}. */
-  final void writeSnapshot(DataOutputStream out) throws Exception {
+  final void writeSnapshot(long version, DataOutputStream out) throws Exception {
+    snapshotVersion = version;
     out.writeLong(inputWatermarkMillis);
     out.writeLong(outputWatermarkMillis);
     out.writeLong(processingTimeMillis);

@@ -597,7 +597,7 @@ class FusedStageOperatorSnapshotTest {
     UnsupportedOperationException refused =
         assertThrows(
             UnsupportedOperationException.class,
-            () -> operator.snapshotState(new DataOutputStream(new ByteArrayOutputStream())));
+            () -> operator.snapshotState(1, new DataOutputStream(new ByteArrayOutputStream())));
     assertTrue(refused.getMessage().contains("checkpoint-mark coder"), refused.getMessage());
     assertTrue(refused.getMessage().contains("NoMarks"), refused.getMessage());
     Operator other = job.graph().stages().get(1).operatorFactory().apply(0);

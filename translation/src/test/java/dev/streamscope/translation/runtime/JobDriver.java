@@ -204,6 +204,7 @@ final class JobDriver {
     long nowMillis = CLOCK_START_MILLIS;
     int bundles;
     int turn;
+    long snapshotVersion;
     boolean finished;
     /** Rounds of the plan done (snapshot taken and restored from). */
     int round;
@@ -280,7 +281,7 @@ final class JobDriver {
           bundles++;
           log.add(bundleLine());
           if (plan.snapshotAfterEveryBundle() && !finished) {
-            operator.snapshotState(new DataOutputStream(new ByteArrayOutputStream()));
+            operator.snapshotState(++snapshotVersion, new DataOutputStream(new ByteArrayOutputStream()));
           }
         } finally {
           operator.endTurn();
@@ -408,7 +409,7 @@ final class JobDriver {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       operator.beginTurn();
       try {
-        operator.snapshotState(new DataOutputStream(bytes));
+        operator.snapshotState(++snapshotVersion, new DataOutputStream(bytes));
       } finally {
         operator.endTurn();
       }

@@ -15,21 +15,40 @@ import org.joda.time.Instant;
  * An unbounded source over a fixed list of longs, each its own timestamp (in millis), dealt
  * round-robin to its splits. Its checkpoint mark is the number of records read; its watermark is
  * the last record's timestamp, and the end of time once all are read. Optionally without a
- * checkpoint-mark coder (such a source cannot be snapshotted).
+ * checkpoint-mark coder (such a source cannot be snapshotted). With a log name, each finalized
+ * mark adds its position to {@link #finalized}{@code (name)}.
  */
 final class ListUnboundedSource extends UnboundedSource<Long, ListUnboundedSource.Position> {
+  private static final java.util.Map<String, List<Integer>> FINALIZED =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /** How many records of the split were read. */
-  record Position(int next) implements UnboundedSource.CheckpointMark, Serializable {
+  record Position(int next, String log) implements UnboundedSource.CheckpointMark, Serializable {
     @Override
-    public void finalizeCheckpoint() {}
+    public void finalizeCheckpoint() {
+      if (log != null) {
+        finalized(log).add(next);
+      }
+    }
+  }
+
+  /** The positions of the marks finalized so far under {@code log}, in order. */
+  static List<Integer> finalized(String log) {
+    return FINALIZED.computeIfAbsent(log, l -> java.util.Collections.synchronizedList(new ArrayList<>()));
   }
 
   private final List<Long> values;
   private final boolean hasMarkCoder;
+  private final String log;
 
   ListUnboundedSource(List<Long> values, boolean hasMarkCoder) {
+    this(values, hasMarkCoder, null);
+  }
+
+  ListUnboundedSource(List<Long> values, boolean hasMarkCoder, String log) {
     this.values = List.copyOf(values);
     this.hasMarkCoder = hasMarkCoder;
+    this.log = log;
   }
 
   @Override
@@ -40,7 +59,7 @@ final class ListUnboundedSource extends UnboundedSource<Long, ListUnboundedSourc
       for (int i = s; i < values.size(); i += desiredNumSplits) {
         share.add(values.get(i));
       }
-      splits.add(new ListUnboundedSource(share, hasMarkCoder));
+      splits.add(new ListUnboundedSource(share, hasMarkCoder, log));
     }
     return splits;
   }
@@ -105,7 +124,7 @@ final class ListUnboundedSource extends UnboundedSource<Long, ListUnboundedSourc
 
     @Override
     public CheckpointMark getCheckpointMark() {
-      return new Position(index + 1);
+      return new Position(Math.min(index + 1, values.size()), log);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.streamscope.translation.runtime.steps;
 
+import dev.streamscope.translation.runtime.CheckpointMarks;
 import dev.streamscope.translation.runtime.SourceStep;
 import dev.streamscope.vertex.SourceOperator.Status;
 import dev.streamscope.translation.runtime.SnapshotIo;
@@ -25,7 +26,9 @@ import org.joda.time.Duration;
  *
  * <p>Snapshot: for each shard still being read, its checkpoint mark (as {@link
  * UnboundedReadStep}), records read and deadline; a restore creates its reader from the mark and
- * starts it again.
+ * starts it again. Marks are finalized once a snapshot holding them is stable, a finished shard's
+ * last mark with the first snapshot after it, or at the end once everything is durable ({@link
+ * CheckpointMarks}).
  */
 public final class LimitedUnboundedReadStep<T> extends SourceStep {
   /** One split of the source with how much of it to read. */
@@ -60,10 +63,12 @@ public final class LimitedUnboundedReadStep<T> extends SourceStep {
   private boolean opened;
   private int next;
   private boolean done;
+  private final CheckpointMarks marks;
 
   public LimitedUnboundedReadStep(String name, List<Shard<T>> shards) {
     super(name);
     this.shards = shards;
+    this.marks = new CheckpointMarks(name);
   }
 
   @Override
@@ -78,7 +83,10 @@ public final class LimitedUnboundedReadStep<T> extends SourceStep {
       Reading<T> reading = readings.get(next);
       if (reading.read >= reading.shard.maxRecords()
           || runtime().nowMillis() >= reading.deadlineMillis) {
-        close(reading);
+        if (reading.started) { // Else its last mark is the one it was restored from.
+          marks.add(reading.reader.getCheckpointMark()); // Finalized once a snapshot is stable.
+        }
+        reading.reader.close();
         readings.remove(next);
         idleInARow = 0;
         continue;
@@ -129,11 +137,6 @@ public final class LimitedUnboundedReadStep<T> extends SourceStep {
     }
   }
 
-  private static void close(Reading<?> reading) throws IOException {
-    reading.reader.getCheckpointMark().finalizeCheckpoint();
-    reading.reader.close();
-  }
-
   @Override
   protected long sourceWatermarkMillis() {
     return done ? Long.MAX_VALUE : Long.MIN_VALUE;
@@ -162,11 +165,20 @@ public final class LimitedUnboundedReadStep<T> extends SourceStep {
       out.writeLong(reading.read);
       CheckpointMark mark =
           reading.started ? reading.reader.getCheckpointMark() : reading.startMark;
+      if (reading.started) {
+        marks.add(mark);
+      }
       out.writeBoolean(mark != null);
       if (mark != null) {
         SnapshotIo.writeValue(out, (Coder) reading.shard.source().getCheckpointMarkCoder(), mark);
       }
     }
+    marks.snapshotTaken(snapshotVersion());
+  }
+
+  @Override
+  protected void stableUpTo(long snapshotVersion) throws IOException {
+    marks.stableUpTo(snapshotVersion);
   }
 
   @Override
@@ -205,5 +217,8 @@ public final class LimitedUnboundedReadStep<T> extends SourceStep {
       reading.reader.close();
     }
     readings.clear();
+    if (done) {
+      marks.endTaken(); // The last shards' last marks, finalized once everything is durable.
+    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.streamscope.translation.runtime.steps;
 
+import dev.streamscope.translation.runtime.CheckpointMarks;
 import dev.streamscope.translation.runtime.SnapshotIo;
 import dev.streamscope.translation.runtime.SourceStep;
 import dev.streamscope.translation.runtime.Watermarks;
@@ -22,8 +23,9 @@ import org.apache.beam.sdk.values.WindowedValues;
  * <p>Snapshot, as Beam's Flink runner does it: each started reader's checkpoint mark (with the
  * source's checkpoint-mark coder) and watermark. A restore creates each reader from its mark and
  * starts it again, which by Beam's contract resumes after the last record read before the mark;
- * until a restored reader has started, its saved watermark stands in for its own. Marks are not
- * finalized (acknowledged) here: that should happen once a snapshot holding them is durable.
+ * until a restored reader has started, its saved watermark stands in for its own. The marks a
+ * snapshot holds are finalized once it is stable ({@link CheckpointMarks}), and the readers' last
+ * marks, taken when the read ends, once everything the stage emitted is durable.
  */
 public final class UnboundedReadStep<T> extends SourceStep {
   private final List<UnboundedSource<T, ?>> splits;
@@ -35,9 +37,11 @@ public final class UnboundedReadStep<T> extends SourceStep {
   private final long[] restoredWatermarkMillis;
   private final boolean[] useRestoredWatermark;
   private long watermarkMillis = Long.MIN_VALUE;
+  private final CheckpointMarks marks;
 
   public UnboundedReadStep(String name, List<UnboundedSource<T, ?>> splits) {
     super(name);
+    this.marks = new CheckpointMarks(name);
     this.splits = splits;
     this.started = new boolean[splits.size()];
     this.startMarks = new CheckpointMark[splits.size()];
@@ -123,12 +127,21 @@ public final class UnboundedReadStep<T> extends SourceStep {
     out.writeInt(splits.size());
     for (int i = 0; i < splits.size(); i++) {
       CheckpointMark mark = started[i] ? readers.get(i).getCheckpointMark() : startMarks[i];
+      if (started[i]) {
+        marks.add(mark);
+      }
       out.writeBoolean(mark != null);
       if (mark != null) {
         SnapshotIo.writeValue(out, (Coder) splits.get(i).getCheckpointMarkCoder(), mark);
         out.writeLong(started[i] ? readerWatermarkMillis(i) : restoredWatermarkMillis[i]);
       }
     }
+    marks.snapshotTaken(snapshotVersion());
+  }
+
+  @Override
+  protected void stableUpTo(long snapshotVersion) throws IOException {
+    marks.stableUpTo(snapshotVersion);
   }
 
   @Override
@@ -152,8 +165,15 @@ public final class UnboundedReadStep<T> extends SourceStep {
 
   @Override
   protected void close() throws Exception {
-    for (UnboundedSource.UnboundedReader<T> reader : readers) {
-      reader.close();
+    boolean ended = watermarkMillis == Long.MAX_VALUE; // Not a cancellation: the read is done.
+    for (int i = 0; i < readers.size(); i++) {
+      if (ended && started[i]) {
+        marks.add(readers.get(i).getCheckpointMark());
+      }
+      readers.get(i).close();
+    }
+    if (ended) {
+      marks.endTaken();
     }
     readers.clear();
   }

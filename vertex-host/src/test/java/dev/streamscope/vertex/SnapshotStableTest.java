@@ -1,0 +1,246 @@
+package dev.streamscope.vertex;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.streamscope.rstream.InMemoryRStreamStore;
+import dev.streamscope.vertex.graph.EdgeKind;
+import dev.streamscope.vertex.graph.InputSpec;
+import dev.streamscope.vertex.graph.JobGraph;
+import dev.streamscope.vertex.graph.StageSpec;
+import dev.streamscope.vertex.snapshot.InMemorySnapshotStore;
+import dev.streamscope.vertex.snapshot.SnapshotStore;
+import dev.streamscope.vertex.vertx.VertxVertexLauncher;
+import io.vertx.core.Vertx;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link Operator#stableUpTo}: the vertex host tells an operator that its snapshots are stable
+ * only after they were written (and their outputs durable), in growing versions, once each, never
+ * for a snapshot the instance restored from, and, after the end, once with {@link
+ * Operator#EVERYTHING}.
+ */
+class SnapshotStableTest {
+  private static final int END = 4_000;
+  private static final String SOURCE = "src#0";
+
+  private Vertx vertx;
+  private final List<String> log = Collections.synchronizedList(new ArrayList<>());
+  private final AtomicBoolean gateOpen = new AtomicBoolean(true);
+  private final AtomicInteger instances = new AtomicInteger();
+  private final SnapshotOperators.Collector collector = new SnapshotOperators.Collector();
+
+  @BeforeEach
+  void startVertx() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterEach
+  void stopVertx() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Emits 0..END-1 (held at half way while the gate is shut) and logs, with its instance number,
+   * every snapshot it takes and every stability it is told of.
+   */
+  private final class LoggingSource implements SourceOperator {
+    private final int instance = instances.incrementAndGet();
+    private OperatorContext context;
+    private int next;
+
+    @Override
+    public void open(OperatorContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public void startBundle() {}
+
+    @Override
+    public Status emit(int maxElements) {
+      if (!gateOpen.get() && next >= END / 2) {
+        return Status.IDLE;
+      }
+      for (int i = 0; i < maxElements && next < END; i++, next++) {
+        context.emit(0, next, ByteBuffer.allocate(12).putInt(next).putLong(next).array());
+      }
+      return next >= END ? Status.DONE : Status.MORE;
+    }
+
+    @Override
+    public void finishBundle() {}
+
+    @Override
+    public long outputWatermark(int output) {
+      return next >= END ? Long.MAX_VALUE : next;
+    }
+
+    @Override
+    public void close() {
+      log.add(instance + " close");
+    }
+
+    @Override
+    public boolean snapshotsSupported() {
+      return true;
+    }
+
+    @Override
+    public void snapshotState(long snapshotVersion, DataOutputStream out) throws Exception {
+      out.writeInt(next);
+      log.add(instance + " snapshot " + snapshotVersion);
+    }
+
+    @Override
+    public void restoreState(DataInputStream in) throws Exception {
+      next = in.readInt();
+    }
+
+    @Override
+    public void stableUpTo(long snapshotVersion) {
+      log.add(instance + " stable " + (snapshotVersion == EVERYTHING ? "everything" : snapshotVersion));
+    }
+  }
+
+  private JobGraph graph() {
+    return new JobGraph()
+        .add(new StageSpec("src", 1, List.of(), 1, p -> new LoggingSource()))
+        .add(
+            new StageSpec(
+                "collect", 1, List.of(new InputSpec("src", 0, EdgeKind.HASH)), 0, p -> collector));
+  }
+
+  /** Logs "written v" once a snapshot of the source has landed; holds writes while {@code land} is shut. */
+  private SnapshotStore loggingStore(CountDownLatch writing, CountDownLatch land) {
+    InMemorySnapshotStore stored = new InMemorySnapshotStore(3);
+    return new SnapshotStore() {
+      @Override
+      public void write(String vertexId, long version, byte[] payload) throws java.io.IOException {
+        if (vertexId.equals(SOURCE)) {
+          writing.countDown();
+          try {
+            assertTrue(land.await(60, TimeUnit.SECONDS));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException();
+          }
+        }
+        stored.write(vertexId, version, payload);
+        if (vertexId.equals(SOURCE)) {
+          log.add("written " + version);
+        }
+      }
+
+      @Override
+      public List<Snapshot> readAll(String vertexId) {
+        return stored.readAll(vertexId);
+      }
+    };
+  }
+
+  private Job start(SnapshotStore store) {
+    return Job.start(
+        graph(),
+        new InMemoryRStreamStore(true),
+        new VertxVertexLauncher(vertx),
+        new VertexConfig(50, 64, 1 << 20, 5),
+        RecoveryConfig.snapshots(2, store, 1, stage -> RecoveryStrategy.HYBRID));
+  }
+
+  /**
+   * Checks the log: each "stable v" after "written v" and after every earlier stable version of
+   * any instance; "everything" once, last, after the close of the instance that finished.
+   */
+  private List<Long> checkLog() {
+    List<String> lines = new ArrayList<>(log);
+    List<Long> stable = new ArrayList<>();
+    long last = 0;
+    for (int i = 0; i < lines.size(); i++) {
+      String[] words = lines.get(i).split(" ");
+      if (words.length == 3 && words[1].equals("stable") && !words[2].equals("everything")) {
+        long version = Long.parseLong(words[2]);
+        assertTrue(version > last, "stable " + version + " after stable " + last + ": " + lines);
+        assertTrue(
+            lines.subList(0, i).contains("written " + version),
+            "stable " + version + " before it was written: " + lines);
+        last = version;
+        stable.add(version);
+      }
+    }
+    List<String> everything = lines.stream().filter(l -> l.endsWith(" stable everything")).toList();
+    assertEquals(1, everything.size(), lines.toString());
+    String instance = everything.get(0).split(" ")[0];
+    assertEquals(everything.get(0), lines.get(lines.size() - 1), lines.toString());
+    assertTrue(lines.contains(instance + " close"), lines.toString());
+    return stable;
+  }
+
+  @Test
+  void noSnapshotIsStableBeforeItIsWritten() throws Exception {
+    CountDownLatch writing = new CountDownLatch(1);
+    CountDownLatch land = new CountDownLatch(1);
+    Job job = start(loggingStore(writing, land));
+    try {
+      assertTrue(writing.await(30, TimeUnit.SECONDS), "the source started a snapshot");
+      // Everything reaches the collector while the first snapshot hangs: nothing is stable yet.
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> collector.seen.contains("wmend"));
+      assertFalse(job.completion().isDone(), "the job waits for the source's snapshot");
+      assertTrue(
+          log.stream().noneMatch(line -> line.contains(" stable ")), "stable before written: " + log);
+      land.countDown();
+      job.completion().get(60, TimeUnit.SECONDS);
+      checkLog();
+    } finally {
+      land.countDown();
+      job.stop().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aRestoredInstanceIsToldOnlyOfItsOwnSnapshotsAndTheOutputIsExact() throws Exception {
+    CountDownLatch landAtOnce = new CountDownLatch(0);
+    gateOpen.set(false); // The source holds at half way, so the kill lands mid-job.
+    Job job = start(loggingStore(new CountDownLatch(1), landAtOnce));
+    try {
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> log.contains("1 stable 1"));
+      job.kill(SOURCE);
+      gateOpen.set(true);
+      job.completion().get(60, TimeUnit.SECONDS);
+      assertEquals(1, job.restarts());
+      long restored = job.restoredSnapshotVersion(SOURCE);
+      assertTrue(restored > 0, "the source restarted from a snapshot");
+      List<Long> stable = checkLog();
+      List<String> lines = new ArrayList<>(log);
+      assertTrue(
+          lines.stream().noneMatch(l -> l.equals("2 stable " + restored)),
+          "the restored snapshot " + restored + " is stable again: " + lines);
+      assertTrue(stable.contains(1L), lines.toString());
+      assertTrue(lines.contains("2 stable everything"), lines.toString());
+    } finally {
+      gateOpen.set(true);
+      job.stop().get(30, TimeUnit.SECONDS);
+    }
+    List<String> data = collector.seen.stream().filter(s -> !s.startsWith("wm")).toList();
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < END; i++) {
+      expected.add(i + "=" + i);
+    }
+    assertEquals(expected, data, "every element once, in order, across the restore");
+  }
+}
