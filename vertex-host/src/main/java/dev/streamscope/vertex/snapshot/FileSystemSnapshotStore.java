@@ -33,6 +33,8 @@ public final class FileSystemSnapshotStore implements SnapshotStore {
   private static final int MAGIC = 0x53534e50; // "SSNP"
   private static final int FORMAT_VERSION = 1;
   private static final String PREFIX = "snapshot-";
+  private static final Comparator<FileStatus> NEWEST_FIRST =
+      Comparator.comparing((FileStatus f) -> f.getPath().getName()).reversed();
 
   private final FileSystem fileSystem;
   private final Path root;
@@ -72,9 +74,32 @@ public final class FileSystemSnapshotStore implements SnapshotStore {
     if (!fileSystem.rename(temporary, target)) {
       throw new IOException("Could not rename " + temporary + " to " + target);
     }
-    List<FileStatus> versions = versions(dir);
+    List<FileStatus> versions = new ArrayList<>();
+    String staleTemporariesBelow = "." + fileName(version);
+    for (FileStatus file : fileSystem.listStatus(dir)) {
+      String name = file.getPath().getName();
+      if (name.startsWith(PREFIX)) {
+        versions.add(file);
+      } else if (name.startsWith("." + PREFIX) && name.compareTo(staleTemporariesBelow) < 0) {
+        deleteStaleTemporary(file.getPath());
+      }
+    }
+    versions.sort(NEWEST_FIRST);
     for (int i = versionsKept; i < versions.size(); i++) {
       fileSystem.delete(versions.get(i).getPath(), false);
+    }
+  }
+
+  /**
+   * Deletes a temporary left by an older write that failed or whose writer died: without this, a
+   * store whose writes sometimes fail would gather them for good (and list them on every write).
+   * The snapshot just written is in place already, so a failed delete is left to the next write.
+   */
+  private void deleteStaleTemporary(Path temporary) {
+    try {
+      fileSystem.delete(temporary, false);
+    } catch (IOException e) {
+      LOG.debug("Could not delete the stale temporary {}: {}", temporary, e.toString());
     }
   }
 
@@ -103,7 +128,7 @@ public final class FileSystemSnapshotStore implements SnapshotStore {
         files.add(file);
       }
     }
-    files.sort(Comparator.comparing((FileStatus f) -> f.getPath().getName()).reversed());
+    files.sort(NEWEST_FIRST);
     return files;
   }
 
