@@ -5,11 +5,14 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -39,6 +42,7 @@ public final class FileSystemSnapshotStore implements SnapshotStore {
   private final FileSystem fileSystem;
   private final Path root;
   private final int versionsKept;
+  private final Map<String, Path> dirs = new ConcurrentHashMap<>();
 
   public FileSystemSnapshotStore(FileSystem fileSystem, Path root, int versionsKept) {
     if (versionsKept < 1) {
@@ -50,18 +54,34 @@ public final class FileSystemSnapshotStore implements SnapshotStore {
   }
 
   private Path dirOf(String vertexId) {
-    return new Path(root, URLEncoder.encode(vertexId, StandardCharsets.UTF_8));
+    // Built once per vertex: a Path parses its string, and a vertex snapshots often.
+    return dirs.computeIfAbsent(vertexId, id -> new Path(root, URLEncoder.encode(id, StandardCharsets.UTF_8)));
   }
 
+  /**
+   * {@code dir/name}, as {@code new Path(dir, name)} but parsed once instead of four times (a
+   * vertex snapshots often); {@code name} is one of this store's file names, a plain one.
+   */
+  private static Path child(Path dir, String name) {
+    URI uri = dir.toUri();
+    return new Path(uri.getScheme(), uri.getAuthority(), uri.getPath() + "/" + name);
+  }
+
+  /** {@code snapshot-} and the version in 19 digits, so that names sort as versions do. */
   private static String fileName(long version) {
-    return PREFIX + String.format("%019d", version);
+    if (version < 0) {
+      throw new IllegalArgumentException("snapshot version must be >= 0, was " + version);
+    }
+    String digits = Long.toString(version);
+    return PREFIX + "0".repeat(19 - digits.length()) + digits;
   }
 
   @Override
   public void write(String vertexId, long version, byte[] payload) throws IOException {
     Path dir = dirOf(vertexId);
     fileSystem.mkdirs(dir);
-    Path temporary = new Path(dir, "." + fileName(version) + ".tmp");
+    String name = fileName(version);
+    Path temporary = child(dir, "." + name + ".tmp");
     // A writer that died mid-write (its process, or a killed instance) may have left this
     // temporary, on HDFS still leased to it; deleting it breaks the lease, create would not.
     fileSystem.delete(temporary, false);
@@ -69,18 +89,18 @@ public final class FileSystemSnapshotStore implements SnapshotStore {
       out.write(encode(vertexId, version, payload));
       out.hsync();
     }
-    Path target = new Path(dir, fileName(version));
+    Path target = child(dir, name);
     fileSystem.delete(target, false);
     if (!fileSystem.rename(temporary, target)) {
       throw new IOException("Could not rename " + temporary + " to " + target);
     }
     List<FileStatus> versions = new ArrayList<>();
-    String staleTemporariesBelow = "." + fileName(version);
+    String staleTemporariesBelow = "." + name;
     for (FileStatus file : fileSystem.listStatus(dir)) {
-      String name = file.getPath().getName();
-      if (name.startsWith(PREFIX)) {
+      String listed = file.getPath().getName();
+      if (listed.startsWith(PREFIX)) {
         versions.add(file);
-      } else if (name.startsWith("." + PREFIX) && name.compareTo(staleTemporariesBelow) < 0) {
+      } else if (listed.startsWith("." + PREFIX) && listed.compareTo(staleTemporariesBelow) < 0) {
         deleteStaleTemporary(file.getPath());
       }
     }

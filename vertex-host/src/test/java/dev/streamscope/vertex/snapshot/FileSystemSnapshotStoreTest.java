@@ -89,4 +89,11 @@ class FileSystemSnapshotStoreTest {
     assertTrue(Files.exists(underWay), "a newer version's temporary is not touched");
     assertEquals(3, store.readLatest("v#0").orElseThrow().version());
   }
+
+  @Test
+  void filesAreNamedByTheEncodedVertexAndTheVersion() throws Exception {
+    store.write("Sum/PerKey#1", 42, bytes("x"));
+    assertEquals(
+        List.of(dir.resolve("Sum%2FPerKey%231").resolve("snapshot-0000000000000000042")), files());
+  }
 }
