@@ -21,7 +21,7 @@ import org.joda.time.Duration;
  * Speed of the simulator: a 10-vertex streaming job (a trickling source on 5 partitions, then 1 s
  * windowed counts per element on 5) simulated over many seeds with every fault; prints simulated
  * time against wall time and seeds per hour, per round and the best round. Usage: {@code
- * SimulatorBenchmark [seeds] [elements] [rounds]}; see the README for the command.
+ * SimulatorBenchmark [seeds] [elements] [rounds] [first seed]}; see the README for the command.
  *
  * <p>The trace digest folds every seed's trace hash: a change that must not alter what the
  * simulation does (a speed-up) must leave it as it was.
@@ -36,6 +36,8 @@ public final class SimulatorBenchmark {
     int seeds = args.length > 0 ? Integer.parseInt(args[0]) : 200;
     long elements = args.length > 1 ? Long.parseLong(args[1]) : 2_000;
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 1;
+    // A seed's faults follow from the seed alone: "1 2000 1 S" reruns seed S as a longer run had it.
+    long firstSeed = args.length > 3 ? Long.parseLong(args[3]) : 1;
     // Injected faults make the product warn of every failed snapshot write it retries: thousands.
     System.setProperty("org.slf4j.simpleLogger.log.dev.streamscope", "error");
     System.out.printf(Locale.ROOT, "seeds=%d elements=%d vertices=10 rounds=%d%n", seeds, elements, rounds);
@@ -46,7 +48,8 @@ public final class SimulatorBenchmark {
           Pipeline.create(
               PipelineOptionsFactory.fromArgs(
                       "--runner=StreamScopeSimulation", "--streaming=true", "--parallelism=5",
-                      "--faults=all", "--seeds=" + seeds, "--maxBundleSize=50")
+                      "--faults=all", "--seeds=" + seeds, "--firstSeed=" + firstSeed,
+                      "--maxBundleSize=50")
                   .create());
       p.apply(Read.from(new TrickleSource(0, elements, 1)))
           .apply(Window.into(FixedWindows.of(Duration.standardSeconds(1))))
@@ -91,6 +94,12 @@ public final class SimulatorBenchmark {
           virtualMillis / 1e3 / cpuSeconds);
       System.out.printf(Locale.ROOT, "  trace digest             %016x%n", traceDigest);
       System.out.println("  " + report.summary());
+      for (SimulationReport.SeedOutcome outcome : report.outcomes()) {
+        if (!outcome.passed()) {
+          System.out.printf(Locale.ROOT, "  seed %d failed (faults %s): %s%n",
+              outcome.run().seed(), outcome.faults(), outcome.violations());
+        }
+      }
     }
     if (rounds > 1) {
       System.out.printf(Locale.ROOT, "best of %d rounds: %.0fx real time, %.0f seeds per hour%n",
