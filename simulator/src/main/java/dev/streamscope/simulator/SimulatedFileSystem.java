@@ -107,8 +107,8 @@ final class SimulatedFileSystem extends FileSystem implements LeaseRecoverable {
   @Override
   public FSDataInputStream open(Path f, int bufferSize) throws IOException {
     String path = pathOf(f);
-    alive("open " + path);
-    maybeFail(Faults.FS_READ_FAILURE, "open " + path);
+    alive("open", path);
+    maybeFail(Faults.FS_READ_FAILURE, "open", path);
     SimulatedStorage.File file = storage.file(path);
     if (file == null) {
       throw new FileNotFoundException(path + " (simulated file system)");
@@ -127,8 +127,8 @@ final class SimulatedFileSystem extends FileSystem implements LeaseRecoverable {
       Progressable progress)
       throws IOException {
     String path = pathOf(f);
-    alive("create " + path);
-    maybeFail(Faults.FS_WRITE_FAILURE, "create " + path);
+    alive("create", path);
+    maybeFail(Faults.FS_WRITE_FAILURE, "create", path);
     SimulatedStorage.File existing = storage.file(path);
     if (storage.isDirectory(path)) {
       throw new FileAlreadyExistsException(path + " is a directory");
@@ -150,8 +150,8 @@ final class SimulatedFileSystem extends FileSystem implements LeaseRecoverable {
   @Override
   public FSDataOutputStream append(Path f, int bufferSize, Progressable progress) throws IOException {
     String path = pathOf(f);
-    alive("append " + path);
-    maybeFail(Faults.FS_WRITE_FAILURE, "append " + path);
+    alive("append", path);
+    maybeFail(Faults.FS_WRITE_FAILURE, "append", path);
     SimulatedStorage.File file = existingFile(path);
     if (file.writer != null) {
       throw new IOException(path + " is being written by another client (its lease is held)");
@@ -165,8 +165,8 @@ final class SimulatedFileSystem extends FileSystem implements LeaseRecoverable {
   public boolean rename(Path src, Path dst) throws IOException {
     String from = pathOf(src);
     String to = pathOf(dst);
-    alive("rename " + from);
-    maybeFail(Faults.FS_WRITE_FAILURE, "rename " + from);
+    alive("rename", from);
+    maybeFail(Faults.FS_WRITE_FAILURE, "rename", from);
     if (!storage.exists(from) || storage.exists(to) || from.equals("/")) {
       return false;
     }
@@ -177,8 +177,8 @@ final class SimulatedFileSystem extends FileSystem implements LeaseRecoverable {
   @Override
   public boolean truncate(Path f, long newLength) throws IOException {
     String path = pathOf(f);
-    alive("truncate " + path);
-    maybeFail(Faults.FS_WRITE_FAILURE, "truncate " + path);
+    alive("truncate", path);
+    maybeFail(Faults.FS_WRITE_FAILURE, "truncate", path);
     SimulatedStorage.File file = existingFile(path);
     if (file.writer != null) {
       throw new IOException(path + " is open for writing; it cannot be truncated");
@@ -194,8 +194,8 @@ final class SimulatedFileSystem extends FileSystem implements LeaseRecoverable {
   @Override
   public boolean delete(Path f, boolean recursive) throws IOException {
     String path = pathOf(f);
-    alive("delete " + path);
-    maybeFail(Faults.FS_WRITE_FAILURE, "delete " + path);
+    alive("delete", path);
+    maybeFail(Faults.FS_WRITE_FAILURE, "delete", path);
     if (!storage.exists(path)) {
       return false;
     }
@@ -209,8 +209,8 @@ final class SimulatedFileSystem extends FileSystem implements LeaseRecoverable {
   @Override
   public FileStatus[] listStatus(Path f) throws IOException {
     String path = pathOf(f);
-    alive("list " + path);
-    maybeFail(Faults.FS_READ_FAILURE, "list " + path);
+    alive("list", path);
+    maybeFail(Faults.FS_READ_FAILURE, "list", path);
     if (storage.file(path) != null) {
       return new FileStatus[] {status(path)};
     }
@@ -228,8 +228,8 @@ final class SimulatedFileSystem extends FileSystem implements LeaseRecoverable {
   @Override
   public FileStatus getFileStatus(Path f) throws IOException {
     String path = pathOf(f);
-    alive("stat " + path);
-    maybeFail(Faults.FS_READ_FAILURE, "stat " + path);
+    alive("stat", path);
+    maybeFail(Faults.FS_READ_FAILURE, "stat", path);
     if (!storage.exists(path)) {
       throw new FileNotFoundException(path + " (simulated file system)");
     }
@@ -239,7 +239,7 @@ final class SimulatedFileSystem extends FileSystem implements LeaseRecoverable {
   @Override
   public boolean mkdirs(Path f, FsPermission permission) throws IOException {
     String path = pathOf(f);
-    alive("mkdirs " + path);
+    alive("mkdirs", path);
     if (storage.file(path) != null) {
       throw new FileAlreadyExistsException(path + " is a file");
     }
@@ -260,7 +260,7 @@ final class SimulatedFileSystem extends FileSystem implements LeaseRecoverable {
   @Override
   public boolean isFileClosed(Path f) throws IOException {
     String path = pathOf(f);
-    alive("isFileClosed " + path);
+    alive("isFileClosed", path);
     return existingFile(path).writer == null;
   }
 
@@ -272,7 +272,7 @@ final class SimulatedFileSystem extends FileSystem implements LeaseRecoverable {
   @Override
   public boolean recoverLease(Path f) throws IOException {
     String path = pathOf(f);
-    alive("recoverLease " + path);
+    alive("recoverLease", path);
     SimulatedStorage.File file = existingFile(path);
     if (file.writer == null) {
       return true;
@@ -317,19 +317,20 @@ final class SimulatedFileSystem extends FileSystem implements LeaseRecoverable {
     if (file == null) {
       return new FileStatus(0, true, 1, 0, 0, new Path(path));
     }
-    return new FileStatus(file.visibleBytes(), false, 1, 128L << 20, file.modifiedMillis, new Path(path));
+    return new FileStatus(file.visibleBytes(), false, 1, 128L << 20, file.modifiedMillis, file.hadoopPath(path));
   }
 
-  private void alive(String call) throws IOException {
+  /** Fails {@code call} of {@code path} if this client's process died. */
+  private void alive(String call, String path) throws IOException {
     if (crashed) {
-      throw new IOException("simulated client " + client + " is dead: " + call);
+      throw new IOException("simulated client " + client + " is dead: " + call + " " + path);
     }
   }
 
-  /** Throws an injected failure of {@code call} with the probability of {@code fault}. */
-  private void maybeFail(Faults fault, String call) throws IOException {
+  /** Throws an injected failure of {@code call} of {@code path} with the probability of {@code fault}. */
+  private void maybeFail(Faults fault, String call, String path) throws IOException {
     if (strikes(fault)) {
-      throw new IOException("injected failure: " + call + " (simulated client " + client + ")");
+      throw new IOException("injected failure: " + call + " " + path + " (simulated client " + client + ")");
     }
   }
 
@@ -366,7 +367,7 @@ final class SimulatedFileSystem extends FileSystem implements LeaseRecoverable {
     }
 
     private void usable(String call) throws IOException {
-      alive(call + " " + path);
+      alive(call, path);
       if (closed) {
         throw new IOException(path + " is closed");
       }
@@ -465,8 +466,8 @@ final class SimulatedFileSystem extends FileSystem implements LeaseRecoverable {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-      alive("read " + path);
-      maybeFail(Faults.FS_READ_FAILURE, "read " + path);
+      alive("read", path);
+      maybeFail(Faults.FS_READ_FAILURE, "read", path);
       if (len == 0) {
         return 0;
       }

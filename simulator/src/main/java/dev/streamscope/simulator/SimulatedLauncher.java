@@ -121,6 +121,9 @@ final class SimulatedLauncher implements VertexLauncher {
 
   private final class SimExecutor implements VertexExecutor {
     private final String vertexId;
+    // Task labels, built once: the loop hashes every task's label into the trace hash.
+    private final String timerLabel;
+    private final String ioLabel;
     private final long clockOffsetMs;
     private final Set<Long> cancelledTimers = new HashSet<>();
     private long lastTaskAtMicros;
@@ -129,6 +132,8 @@ final class SimulatedLauncher implements VertexLauncher {
 
     SimExecutor(String vertexId) {
       this.vertexId = vertexId;
+      this.timerLabel = vertexId + "/timer";
+      this.ioLabel = vertexId + "/io";
       this.clockOffsetMs = clockOffsetMs(vertexId);
     }
 
@@ -160,7 +165,7 @@ final class SimulatedLauncher implements VertexLauncher {
     @Override
     public long setTimer(long delayMs, Runnable task) {
       long id = nextTimerId++;
-      loop.afterMillis(Math.max(1, delayMs) + delayMs(), vertexId + "/timer", () -> {
+      loop.afterMillis(Math.max(1, delayMs) + delayMs(), timerLabel, () -> {
         if (!stopped && !cancelledTimers.remove(id)) {
           task.run();
         }
@@ -177,7 +182,7 @@ final class SimulatedLauncher implements VertexLauncher {
     public <T> CompletionStage<T> executeBlocking(Callable<T> task) {
       CompletableFuture<T> result = new CompletableFuture<>();
       long latency = ioLatencyMs();
-      loop.afterMillis(latency, vertexId + "/io", () -> {
+      loop.afterMillis(latency, ioLabel, () -> {
         if (stopped) {
           return; // Its process died (or the vertex was stopped): the call never happens.
         }

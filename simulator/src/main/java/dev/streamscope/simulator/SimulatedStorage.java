@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.apache.hadoop.fs.Path;
 
 /**
  * The shared storage of a simulated cluster (its HDFS): files and directories in memory, which
@@ -26,6 +27,21 @@ final class SimulatedStorage {
     Object writer;
     /** Virtual time a lease recovery of the file started, or -1. */
     long leaseRecoveryStartedMillis = -1;
+    /** Its path as a Hadoop {@link Path}, built once: a Path parses its string, and lists are frequent. */
+    private Path hadoopPath;
+
+    /** This file's Hadoop path; {@code path} is where it is now. */
+    Path hadoopPath(String path) {
+      if (hadoopPath == null) {
+        hadoopPath = new Path(path);
+      }
+      return hadoopPath;
+    }
+
+    /** The file has a new path. */
+    void moved() {
+      hadoopPath = null;
+    }
 
     void append(byte[] data, int offset, int length) {
       if (lengthBytes + length > bytes.length) {
@@ -53,6 +69,12 @@ final class SimulatedStorage {
       leaseRecoveryStartedMillis = -1;
     }
   }
+
+  /**
+   * The character after '/': the paths under {@code dir} are the keys from {@code dir + "/"} up to
+   * {@code dir + AFTER_SLASH}, a range of the sorted maps (no scan of every file).
+   */
+  private static final String AFTER_SLASH = String.valueOf((char) ('/' + 1));
 
   private final TreeMap<String, File> files = new TreeMap<>();
   private final TreeSet<String> dirs = new TreeSet<>(List.of("/"));
@@ -112,26 +134,26 @@ final class SimulatedStorage {
   void delete(String path) {
     files.remove(path);
     dirs.remove(path);
-    String prefix = path + "/";
-    files.keySet().removeIf(p -> p.startsWith(prefix));
-    dirs.removeIf(p -> p.startsWith(prefix));
+    files.subMap(path + "/", path + AFTER_SLASH).clear();
+    dirs.subSet(path + "/", path + AFTER_SLASH).clear();
   }
 
   /** Moves {@code from} (a file or a directory tree) to {@code to}. */
   void rename(String from, String to) {
     mkdirs(parent(to));
-    String prefix = from + "/";
     TreeMap<String, File> moved = new TreeMap<>();
-    files.forEach((path, file) -> {
-      if (path.equals(from) || path.startsWith(prefix)) {
-        moved.put(to + path.substring(from.length()), file);
-      }
-    });
+    File file = files.get(from);
+    if (file != null) {
+      moved.put(to, file);
+    }
+    files.subMap(from + "/", from + AFTER_SLASH).forEach((path, under) -> moved.put(to + path.substring(from.length()), under));
+    moved.values().forEach(File::moved);
     List<String> movedDirs = new ArrayList<>();
-    for (String dir : dirs) {
-      if (dir.equals(from) || dir.startsWith(prefix)) {
-        movedDirs.add(to + dir.substring(from.length()));
-      }
+    if (dirs.contains(from)) {
+      movedDirs.add(to);
+    }
+    for (String dir : dirs.subSet(from + "/", from + AFTER_SLASH)) {
+      movedDirs.add(to + dir.substring(from.length()));
     }
     delete(from);
     files.putAll(moved);

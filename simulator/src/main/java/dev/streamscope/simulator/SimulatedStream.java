@@ -25,6 +25,9 @@ final class SimulatedStream implements RStream {
   private final int readerWorker;
   private final SimulatedNetwork network;
   private final StreamLog log;
+  // Task labels of its notifications, built once: the loop hashes every label into the trace hash.
+  private final String publishedLabel;
+  private final String releasedLabel;
   private final List<Runnable> publishListeners = new ArrayList<>();
   private final List<Runnable> releaseListeners = new ArrayList<>();
   private final List<Consumer<DeterminismViolationException>> violationListeners = new ArrayList<>();
@@ -40,6 +43,8 @@ final class SimulatedStream implements RStream {
     this.readerWorker = readerWorker;
     this.network = network;
     this.log = log;
+    this.publishedLabel = "published " + id;
+    this.releasedLabel = "released " + id;
   }
 
   /** Connects the link to {@code live} (a new stream, or one recovered after a crash). */
@@ -50,12 +55,12 @@ final class SimulatedStream implements RStream {
     violationListeners.forEach(live::onDeterminismViolation);
     live.onPublished(() -> {
       if (binding == current) {
-        network.deliver(writerWorker, readerWorker, "published " + id, () -> fire(publishListeners));
+        network.deliver(writerWorker, readerWorker, publishedLabel, () -> fire(publishListeners));
       }
     });
     live.onReleased(() -> {
       if (binding == current) {
-        network.deliver(readerWorker, writerWorker, "released " + id, () -> fire(releaseListeners));
+        network.deliver(readerWorker, writerWorker, releasedLabel, () -> fire(releaseListeners));
       }
     });
     if (releaseBelowWhileDown > 0) {

@@ -16,7 +16,9 @@ import java.util.function.LongSupplier;
  */
 final class SimulatedStreamIo implements StreamIo {
   private final SimulationLoop loop;
-  private final String label;
+  // Task labels, built once: the loop hashes every task's label into the trace hash.
+  private final String ioLabel;
+  private final String timerLabel;
   private final LongSupplier ioLatencyMs;
   private final Set<Long> cancelledTimers = new HashSet<>();
   private long nextTimerId;
@@ -24,7 +26,8 @@ final class SimulatedStreamIo implements StreamIo {
 
   SimulatedStreamIo(SimulationLoop loop, String label, LongSupplier ioLatencyMs) {
     this.loop = loop;
-    this.label = label;
+    this.ioLabel = label + "/io";
+    this.timerLabel = label + "/timer";
     this.ioLatencyMs = ioLatencyMs;
   }
 
@@ -34,7 +37,7 @@ final class SimulatedStreamIo implements StreamIo {
     if (dead) {
       return result;
     }
-    loop.afterMillis(ioLatencyMs.getAsLong(), label + "/io", () -> {
+    loop.afterMillis(ioLatencyMs.getAsLong(), ioLabel, () -> {
       if (dead) {
         return;
       }
@@ -54,7 +57,7 @@ final class SimulatedStreamIo implements StreamIo {
   public long setTimer(long delayMs, Runnable task) {
     long id = nextTimerId++;
     if (!dead) {
-      loop.afterMillis(Math.max(1, delayMs), label + "/timer", () -> {
+      loop.afterMillis(Math.max(1, delayMs), timerLabel, () -> {
         if (!dead && !cancelledTimers.remove(id)) {
           task.run();
         }

@@ -36,7 +36,12 @@ import org.apache.hadoop.fs.Path;
 final class SimulatedStreamStore implements RStreamStore {
   /** A worker's process: what dies with it. */
   private record Process(
-      int worker, int generation, SimulatedFileSystem fs, SimulatedStreamIo io, HadoopRStreamStore store) {}
+      int worker,
+      int generation,
+      SimulatedFileSystem fs,
+      SimulatedStreamIo io,
+      HadoopRStreamStore store,
+      FileSystemSnapshotStore snapshots) {}
 
   private static final Path JOB_DIR = new Path("/streamscope/job");
   private static final Path SNAPSHOT_DIR = new Path(JOB_DIR, ".snapshots");
@@ -109,7 +114,9 @@ final class SimulatedStreamStore implements RStreamStore {
     String name = "worker#" + worker + (generation == 0 ? "" : "." + generation);
     SimulatedFileSystem fs = new SimulatedFileSystem(storage, loop, probes, fsKnobs, name);
     SimulatedStreamIo io = new SimulatedStreamIo(loop, name, ioLatencyMs);
-    return new Process(worker, generation, fs, io, new HadoopRStreamStore(fs, JOB_DIR, options, io, regeneration));
+    return new Process(
+        worker, generation, fs, io, new HadoopRStreamStore(fs, JOB_DIR, options, io, regeneration),
+        new FileSystemSnapshotStore(fs, SNAPSHOT_DIR, SNAPSHOT_VERSIONS_KEPT));
   }
 
   /**
@@ -192,9 +199,7 @@ final class SimulatedStreamStore implements RStreamStore {
   SnapshotStore snapshots() {
     return new SnapshotStore() {
       private SnapshotStore of(String vertexId) {
-        return persisted()
-            ? new FileSystemSnapshotStore(process(Workers.of(vertexId)).fs(), SNAPSHOT_DIR, SNAPSHOT_VERSIONS_KEPT)
-            : memorySnapshots;
+        return persisted() ? process(Workers.of(vertexId)).snapshots() : memorySnapshots;
       }
 
       @Override

@@ -29,12 +29,18 @@ public final class SimulationLoop {
 
   static final long TASK_CPU_MICROS_MAX = 40;
 
-  private record Task(long atMicros, long order, String label, Runnable action) {}
+  /** Ordered by time, then by scheduling order (a plain compareTo: the queue's hottest call). */
+  private record Task(long atMicros, long order, String label, Runnable action) implements Comparable<Task> {
+    @Override
+    public int compareTo(Task other) {
+      int byTime = Long.compare(atMicros, other.atMicros);
+      return byTime != 0 ? byTime : Long.compare(order, other.order);
+    }
+  }
 
   private record ProgressTask(long afterTasks, long order, String label, Runnable action) {}
 
-  private final PriorityQueue<Task> tasks =
-      new PriorityQueue<>(Comparator.comparingLong(Task::atMicros).thenComparingLong(Task::order));
+  private final PriorityQueue<Task> tasks = new PriorityQueue<>();
   private final PriorityQueue<ProgressTask> progressTasks =
       new PriorityQueue<>(
           Comparator.comparingLong(ProgressTask::afterTasks).thenComparingLong(ProgressTask::order));

@@ -151,6 +151,26 @@ class SimulatedFileSystemTest {
   }
 
   @Test
+  void renameAndDeleteTakeATreeAndLeaveSiblingsWithTheSamePrefix() throws IOException {
+    SimulatedFileSystem fs = client("c");
+    for (String path : new String[] {"/s/x/1", "/s/x/deep/2", "/s/x.tmp", "/s/x-1/3", "/s/xy"}) {
+      fs.create(new Path(path), false).close();
+    }
+    assertTrue(fs.rename(new Path("/s/x"), new Path("/t/y")));
+    assertEquals(new Path("/t/y/1"), fs.listStatus(new Path("/t/y"))[0].getPath(), "a moved file lists at its new path");
+    assertTrue(fs.exists(new Path("/t/y/deep/2")));
+    assertFalse(fs.exists(new Path("/s/x/deep")));
+    for (String sibling : new String[] {"/s/x.tmp", "/s/x-1/3", "/s/xy"}) {
+      assertTrue(fs.exists(new Path(sibling)), sibling + " is not under /s/x");
+    }
+    assertTrue(fs.delete(new Path("/t/y"), true));
+    assertFalse(fs.exists(new Path("/t/y/deep/2")));
+    assertTrue(fs.delete(new Path("/s/x-1"), true));
+    assertTrue(fs.exists(new Path("/s/x.tmp")));
+    assertTrue(fs.exists(new Path("/s/xy")));
+  }
+
+  @Test
   void positionedReadsSeeTheRightBytes() throws IOException {
     SimulatedFileSystem fs = client("c");
     FSDataOutputStream out = fs.create(new Path("/f"), false);

@@ -5,11 +5,14 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -33,10 +36,13 @@ public final class FileSystemSnapshotStore implements SnapshotStore {
   private static final int MAGIC = 0x53534e50; // "SSNP"
   private static final int FORMAT_VERSION = 1;
   private static final String PREFIX = "snapshot-";
+  private static final Comparator<FileStatus> NEWEST_FIRST =
+      Comparator.comparing((FileStatus f) -> f.getPath().getName()).reversed();
 
   private final FileSystem fileSystem;
   private final Path root;
   private final int versionsKept;
+  private final Map<String, Path> dirs = new ConcurrentHashMap<>();
 
   public FileSystemSnapshotStore(FileSystem fileSystem, Path root, int versionsKept) {
     if (versionsKept < 1) {
@@ -48,18 +54,34 @@ public final class FileSystemSnapshotStore implements SnapshotStore {
   }
 
   private Path dirOf(String vertexId) {
-    return new Path(root, URLEncoder.encode(vertexId, StandardCharsets.UTF_8));
+    // Built once per vertex: a Path parses its string, and a vertex snapshots often.
+    return dirs.computeIfAbsent(vertexId, id -> new Path(root, URLEncoder.encode(id, StandardCharsets.UTF_8)));
   }
 
+  /**
+   * {@code dir/name}, as {@code new Path(dir, name)} but parsed once instead of four times (a
+   * vertex snapshots often); {@code name} is one of this store's file names, a plain one.
+   */
+  private static Path child(Path dir, String name) {
+    URI uri = dir.toUri();
+    return new Path(uri.getScheme(), uri.getAuthority(), uri.getPath() + "/" + name);
+  }
+
+  /** {@code snapshot-} and the version in 19 digits, so that names sort as versions do. */
   private static String fileName(long version) {
-    return PREFIX + String.format("%019d", version);
+    if (version < 0) {
+      throw new IllegalArgumentException("snapshot version must be >= 0, was " + version);
+    }
+    String digits = Long.toString(version);
+    return PREFIX + "0".repeat(19 - digits.length()) + digits;
   }
 
   @Override
   public void write(String vertexId, long version, byte[] payload) throws IOException {
     Path dir = dirOf(vertexId);
     fileSystem.mkdirs(dir);
-    Path temporary = new Path(dir, "." + fileName(version) + ".tmp");
+    String name = fileName(version);
+    Path temporary = child(dir, "." + name + ".tmp");
     // A writer that died mid-write (its process, or a killed instance) may have left this
     // temporary, on HDFS still leased to it; deleting it breaks the lease, create would not.
     fileSystem.delete(temporary, false);
@@ -67,14 +89,37 @@ public final class FileSystemSnapshotStore implements SnapshotStore {
       out.write(encode(vertexId, version, payload));
       out.hsync();
     }
-    Path target = new Path(dir, fileName(version));
+    Path target = child(dir, name);
     fileSystem.delete(target, false);
     if (!fileSystem.rename(temporary, target)) {
       throw new IOException("Could not rename " + temporary + " to " + target);
     }
-    List<FileStatus> versions = versions(dir);
+    List<FileStatus> versions = new ArrayList<>();
+    String staleTemporariesBelow = "." + name;
+    for (FileStatus file : fileSystem.listStatus(dir)) {
+      String listed = file.getPath().getName();
+      if (listed.startsWith(PREFIX)) {
+        versions.add(file);
+      } else if (listed.startsWith("." + PREFIX) && listed.compareTo(staleTemporariesBelow) < 0) {
+        deleteStaleTemporary(file.getPath());
+      }
+    }
+    versions.sort(NEWEST_FIRST);
     for (int i = versionsKept; i < versions.size(); i++) {
       fileSystem.delete(versions.get(i).getPath(), false);
+    }
+  }
+
+  /**
+   * Deletes a temporary left by an older write that failed or whose writer died: without this, a
+   * store whose writes sometimes fail would gather them for good (and list them on every write).
+   * The snapshot just written is in place already, so a failed delete is left to the next write.
+   */
+  private void deleteStaleTemporary(Path temporary) {
+    try {
+      fileSystem.delete(temporary, false);
+    } catch (IOException e) {
+      LOG.debug("Could not delete the stale temporary {}: {}", temporary, e.toString());
     }
   }
 
@@ -103,7 +148,7 @@ public final class FileSystemSnapshotStore implements SnapshotStore {
         files.add(file);
       }
     }
-    files.sort(Comparator.comparing((FileStatus f) -> f.getPath().getName()).reversed());
+    files.sort(NEWEST_FIRST);
     return files;
   }
 

@@ -75,4 +75,25 @@ class FileSystemSnapshotStoreTest {
     }
     assertEquals(1, store.readLatest("v#0").orElseThrow().version());
   }
+
+  @Test
+  void aWriteDeletesTemporariesLeftByOlderFailedWrites() throws Exception {
+    store.write("v#0", 1, bytes("first"));
+    Path vertexDir = files().get(0).getParent();
+    // As a write of version 2 that failed after creating its temporary leaves it, and a write of
+    // version 9 still under way has its own.
+    Path failed = Files.writeString(vertexDir.resolve(".snapshot-0000000000000000002.tmp"), "torn");
+    Path underWay = Files.writeString(vertexDir.resolve(".snapshot-0000000000000000009.tmp"), "half");
+    store.write("v#0", 3, bytes("third"));
+    assertTrue(Files.notExists(failed), "the stale temporary of version 2 is deleted");
+    assertTrue(Files.exists(underWay), "a newer version's temporary is not touched");
+    assertEquals(3, store.readLatest("v#0").orElseThrow().version());
+  }
+
+  @Test
+  void filesAreNamedByTheEncodedVertexAndTheVersion() throws Exception {
+    store.write("Sum/PerKey#1", 42, bytes("x"));
+    assertEquals(
+        List.of(dir.resolve("Sum%2FPerKey%231").resolve("snapshot-0000000000000000042")), files());
+  }
 }
