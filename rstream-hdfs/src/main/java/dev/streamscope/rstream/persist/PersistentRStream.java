@@ -6,6 +6,7 @@ import dev.streamscope.rstream.StreamEvent;
 import dev.streamscope.rstream.TestHooks;
 import dev.streamscope.rstream.io.StreamIo;
 import dev.streamscope.rstream.segment.CorruptSegmentException;
+import dev.streamscope.rstream.segment.RecordBuffer;
 import dev.streamscope.rstream.segment.StreamLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -109,6 +110,7 @@ public final class PersistentRStream implements RStream {
   private final StreamLog log;
   private final RegenerationHook regeneration;
   private final MemoryTier memory;
+  private final RecordBuffer records; // the written events, encoded, until durable
   private final RewriteVerifier verifier;
   private final List<Consumer<DeterminismViolationException>> violationListeners =
       new CopyOnWriteArrayList<>();
@@ -136,6 +138,7 @@ public final class PersistentRStream implements RStream {
   private long retryDelayMs;
   private long batchGeneration;
   private long timerGeneration = -1;
+  private volatile boolean timerArmed; // the batch's time limit is set and has not fired yet
   private boolean flushDue;
   private long persistFailures;
   private volatile Throwable persistenceError;
@@ -195,6 +198,7 @@ public final class PersistentRStream implements RStream {
     this.log = log;
     this.regeneration = regeneration;
     this.memory = new MemoryTier(endSeq);
+    this.records = new RecordBuffer(endSeq, options.backlogBytesMax());
     this.verifier =
         new RewriteVerifier(
             id,
@@ -260,6 +264,7 @@ public final class PersistentRStream implements RStream {
       throw new IllegalArgumentException(
           "rStream " + id + ": write of seq " + seq + " leaves a gap; next seq is " + nextSeq);
     }
+    records.append(event); // Encoded now, while its bytes are in the cache; throws if too large.
     memory.put(event);
     writtenBytes += event.sizeBytes();
     nextSeq = seq + 1;
@@ -306,6 +311,11 @@ public final class PersistentRStream implements RStream {
     if (flushInFlight) {
       // The running flush re-plans when it completes and sees this publish: it clears the flag
       // before it reads the published seq, and this thread wrote that seq before reading the flag.
+      return;
+    }
+    if (timerArmed && bytes - durableBytes < options.batchBytesMax()) {
+      // Not full yet and the batch's timer will flush it: the timer clears the flag before it
+      // reads the published seq, so it sees this publish (no lock per event while a batch fills).
       return;
     }
     Runnable work;
@@ -438,6 +448,7 @@ public final class PersistentRStream implements RStream {
     if (synchronous || closing || flushDue || pendingBytes >= options.batchBytesMax()) {
       flushing = true;
       flushInFlight = true;
+      timerArmed = false;
       flushDue = false;
       batchGeneration++;
       return () -> startFlush(from, to);
@@ -445,6 +456,7 @@ public final class PersistentRStream implements RStream {
     if (timerGeneration != batchGeneration) {
       long generation = batchGeneration;
       timerGeneration = generation;
+      timerArmed = true;
       return () -> io.setTimer(options.flushIntervalMs(), () -> onFlushTimer(generation));
     }
     return null;
@@ -456,6 +468,7 @@ public final class PersistentRStream implements RStream {
       if (generation != batchGeneration) {
         return; // That batch was flushed by size already.
       }
+      timerArmed = false;
       flushDue = true;
       work = planFlush();
     }
@@ -467,7 +480,8 @@ public final class PersistentRStream implements RStream {
     submit(
             () -> {
               try {
-                return log.append(memory.cursor(), from, to, maxBytes);
+                long end = log.append(records, from, to, maxBytes);
+                return new StreamLog.Appended(end, memory.bytesBetween(from, end));
               } catch (IOException | RuntimeException e) {
                 log.abandonActive();
                 throw e;
