@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
  * {@link #write} only stores the event in memory (tier 1) and encodes its record into a {@link
  * RecordBuffer} (once, while the event is in the CPU caches; the flush chain writes the encoded
  * blocks as they are). {@link #publish} hands everything written to the flush chain and, in
- * {@link PersistenceStrategy#HYBRID hybrid} mode, makes it visible at once. The flush chain persists the published events in batches (group commit): a
- * batch is flushed as soon as it holds {@code batchBytesMax}, or {@code flushIntervalMs} after it
- * started, whichever comes first; one flush at a time, each ending with {@code hflush} (or {@code
+ * {@link PersistenceStrategy#HYBRID hybrid} mode, makes it visible at once. The flush chain
+ * persists the published events in batches (group commit): a batch is flushed as soon as it holds
+ * {@code batchBytesMax}, or {@code flushIntervalMs} after it started, whichever comes first; one flush at a time, each ending with {@code hflush} (or {@code
  * hsync}); then {@link #durableSeq()} moves forward. In {@link PersistenceStrategy#SYNCHRONOUS
  * synchronous} mode a publish flushes at once, and events become visible (and readers are woken)
  * only when durable. A failed flush is reported ({@link #persistenceError()}, a warning) and
