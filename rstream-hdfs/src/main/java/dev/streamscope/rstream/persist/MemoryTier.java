@@ -1,7 +1,6 @@
 package dev.streamscope.rstream.persist;
 
 import dev.streamscope.rstream.StreamEvent;
-import dev.streamscope.rstream.segment.StreamLog;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -11,11 +10,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * releases), but drops its events once they are durable and either released by the reader
  * (the chunk goes) or the tier holds more than its byte limit (the events are <em>evicted</em>,
  * oldest first, and read back from segments). Events that are not durable yet are never dropped:
- * the flush chain reads them from here.
+ * reads and uniqueness checks find them nowhere else.
  *
  * <p>Threading: {@link #put} and {@link #published} on the writer's thread; {@link #chunk},
- * {@link #existing} and {@link #cursor} on any thread for seqs already published (the stream's
- * volatile published seq orders the slots); {@link #trim} under the stream's lock.
+ * {@link #existing} and {@link #bytesBetween} on any thread for seqs already published (the
+ * stream's volatile published seq orders the slots); {@link #trim} under the stream's lock.
  */
 final class MemoryTier {
   static final int CHUNK_SHIFT = 10;
@@ -76,32 +75,6 @@ final class MemoryTier {
     Chunk chunk = chunks.get(seq >>> CHUNK_SHIFT);
     StreamEvent[] events = chunk == null ? null : chunk.events;
     return events == null ? null : events[(int) (seq & CHUNK_MASK)];
-  }
-
-  /**
-   * Reads published, not yet durable events in increasing seq order for the flush chain, looking
-   * each chunk up once.
-   */
-  StreamLog.EventSource cursor() {
-    return new StreamLog.EventSource() {
-      private long chunkIndex = -1;
-      private StreamEvent[] events;
-
-      @Override
-      public StreamEvent event(long seq) {
-        long index = seq >>> CHUNK_SHIFT;
-        if (index != chunkIndex) {
-          Chunk chunk = chunks.get(index);
-          events = chunk == null ? null : chunk.events;
-          chunkIndex = index;
-        }
-        StreamEvent event = events == null ? null : events[(int) (seq & CHUNK_MASK)];
-        if (event == null) {
-          throw new IllegalStateException("seq " + seq + " is neither durable nor in memory");
-        }
-        return event;
-      }
-    };
   }
 
   /** Sum of {@link StreamEvent#sizeBytes()} over {@code [from, to)}, for seqs this tier saw. */

@@ -6,6 +6,7 @@ import dev.streamscope.rstream.StreamEvent;
 import dev.streamscope.rstream.TestHooks;
 import dev.streamscope.rstream.io.StreamIo;
 import dev.streamscope.rstream.segment.CorruptSegmentException;
+import dev.streamscope.rstream.segment.RecordBuffer;
 import dev.streamscope.rstream.segment.StreamLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,11 +27,12 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Writes</h2>
  *
- * {@link #write} only stores the event in memory (tier 1). {@link #publish} hands everything
- * written to the flush chain and, in {@link PersistenceStrategy#HYBRID hybrid} mode, makes it
- * visible at once. The flush chain persists the published events in batches (group commit): a
- * batch is flushed as soon as it holds {@code batchBytesMax}, or {@code flushIntervalMs} after it
- * started, whichever comes first; one flush at a time, each ending with {@code hflush} (or {@code
+ * {@link #write} only stores the event in memory (tier 1) and encodes its record into a {@link
+ * RecordBuffer} (once, while the event is in the CPU caches; the flush chain writes the encoded
+ * blocks as they are). {@link #publish} hands everything written to the flush chain and, in
+ * {@link PersistenceStrategy#HYBRID hybrid} mode, makes it visible at once. The flush chain
+ * persists the published events in batches (group commit): a batch is flushed as soon as it holds
+ * {@code batchBytesMax}, or {@code flushIntervalMs} after it started, whichever comes first; one flush at a time, each ending with {@code hflush} (or {@code
  * hsync}); then {@link #durableSeq()} moves forward. In {@link PersistenceStrategy#SYNCHRONOUS
  * synchronous} mode a publish flushes at once, and events become visible (and readers are woken)
  * only when durable. A failed flush is reported ({@link #persistenceError()}, a warning) and
@@ -109,6 +111,7 @@ public final class PersistentRStream implements RStream {
   private final StreamLog log;
   private final RegenerationHook regeneration;
   private final MemoryTier memory;
+  private final RecordBuffer records; // the written events, encoded, until durable
   private final RewriteVerifier verifier;
   private final List<Consumer<DeterminismViolationException>> violationListeners =
       new CopyOnWriteArrayList<>();
@@ -136,6 +139,7 @@ public final class PersistentRStream implements RStream {
   private long retryDelayMs;
   private long batchGeneration;
   private long timerGeneration = -1;
+  private volatile boolean timerArmed; // the batch's time limit is set and has not fired yet
   private boolean flushDue;
   private long persistFailures;
   private volatile Throwable persistenceError;
@@ -195,6 +199,7 @@ public final class PersistentRStream implements RStream {
     this.log = log;
     this.regeneration = regeneration;
     this.memory = new MemoryTier(endSeq);
+    this.records = new RecordBuffer(endSeq, options.backlogBytesMax());
     this.verifier =
         new RewriteVerifier(
             id,
@@ -260,6 +265,7 @@ public final class PersistentRStream implements RStream {
       throw new IllegalArgumentException(
           "rStream " + id + ": write of seq " + seq + " leaves a gap; next seq is " + nextSeq);
     }
+    records.append(event); // Encoded now, while its bytes are in the cache; throws if too large.
     memory.put(event);
     writtenBytes += event.sizeBytes();
     nextSeq = seq + 1;
@@ -306,6 +312,11 @@ public final class PersistentRStream implements RStream {
     if (flushInFlight) {
       // The running flush re-plans when it completes and sees this publish: it clears the flag
       // before it reads the published seq, and this thread wrote that seq before reading the flag.
+      return;
+    }
+    if (timerArmed && bytes - durableBytes < options.batchBytesMax()) {
+      // Not full yet and the batch's timer will flush it: the timer clears the flag before it
+      // reads the published seq, so it sees this publish (no lock per event while a batch fills).
       return;
     }
     Runnable work;
@@ -438,6 +449,7 @@ public final class PersistentRStream implements RStream {
     if (synchronous || closing || flushDue || pendingBytes >= options.batchBytesMax()) {
       flushing = true;
       flushInFlight = true;
+      timerArmed = false;
       flushDue = false;
       batchGeneration++;
       return () -> startFlush(from, to);
@@ -445,6 +457,7 @@ public final class PersistentRStream implements RStream {
     if (timerGeneration != batchGeneration) {
       long generation = batchGeneration;
       timerGeneration = generation;
+      timerArmed = true;
       return () -> io.setTimer(options.flushIntervalMs(), () -> onFlushTimer(generation));
     }
     return null;
@@ -456,6 +469,7 @@ public final class PersistentRStream implements RStream {
       if (generation != batchGeneration) {
         return; // That batch was flushed by size already.
       }
+      timerArmed = false;
       flushDue = true;
       work = planFlush();
     }
@@ -467,7 +481,8 @@ public final class PersistentRStream implements RStream {
     submit(
             () -> {
               try {
-                return log.append(memory.cursor(), from, to, maxBytes);
+                long end = log.append(records, from, to, maxBytes);
+                return new StreamLog.Appended(end, memory.bytesBetween(from, end));
               } catch (IOException | RuntimeException e) {
                 log.abandonActive();
                 throw e;

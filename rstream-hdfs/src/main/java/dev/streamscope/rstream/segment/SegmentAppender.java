@@ -45,8 +45,8 @@ public final class SegmentAppender implements Closeable {
   }
 
   /** Appends encoded records (not durable until {@link #flush}). */
-  public void append(byte[] records, int lengthBytes) throws IOException {
-    out.write(records, 0, lengthBytes);
+  public void append(byte[] records, int offset, int lengthBytes) throws IOException {
+    out.write(records, offset, lengthBytes);
     length += lengthBytes;
   }
 

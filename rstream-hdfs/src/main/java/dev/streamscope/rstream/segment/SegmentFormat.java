@@ -51,9 +51,22 @@ public final class SegmentFormat {
     return header;
   }
 
-  /** Bytes the record of {@code event} takes in a segment. */
+  /**
+   * Bytes the record of {@code event} takes in a segment.
+   *
+   * @throws IllegalArgumentException if its payload exceeds {@link #PAYLOAD_BYTES_MAX}
+   */
   public static int recordBytes(StreamEvent event) {
-    return RECORD_OVERHEAD_BYTES + payloadBytes(event);
+    return RECORD_OVERHEAD_BYTES + checkedPayloadBytes(event);
+  }
+
+  private static int checkedPayloadBytes(StreamEvent event) {
+    int payloadBytes = payloadBytes(event);
+    if (payloadBytes > PAYLOAD_BYTES_MAX) {
+      throw new IllegalArgumentException(
+          "event " + event + " is larger than the segment limit of " + PAYLOAD_BYTES_MAX + " bytes");
+    }
+    return payloadBytes;
   }
 
   private static int payloadBytes(StreamEvent event) {
@@ -72,11 +85,7 @@ public final class SegmentFormat {
    * {@link #recordBytes} room; returns the offset after it.
    */
   public static int encodeRecord(StreamEvent event, byte[] buffer, int offset, CRC32C crc) {
-    int payloadBytes = payloadBytes(event);
-    if (payloadBytes > PAYLOAD_BYTES_MAX) {
-      throw new IllegalArgumentException(
-          "event " + event + " is larger than the segment limit of " + PAYLOAD_BYTES_MAX + " bytes");
-    }
+    int payloadBytes = checkedPayloadBytes(event);
     putLong(buffer, offset, event.seq());
     buffer[offset + 8] = kindCode(event.kind());
     putInt(buffer, offset + 9, payloadBytes);
@@ -95,8 +104,9 @@ public final class SegmentFormat {
         break;
     }
     int end = payloadOffset + payloadBytes;
-    crc.reset();
-    crc.update(buffer, offset, end - offset);
+    // The CRC of bytes [0, 13) goes on over the header checksum and the payload: the CRC of
+    // [0, 17 + P) without hashing the first 13 bytes twice.
+    crc.update(buffer, offset + 13, end - offset - 13);
     putInt(buffer, end, (int) crc.getValue());
     return end + RECORD_CHECKSUM_BYTES;
   }

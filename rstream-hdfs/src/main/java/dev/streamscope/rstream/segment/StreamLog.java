@@ -10,7 +10,6 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.zip.CRC32C;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LeaseRecoverable;
@@ -30,7 +29,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class StreamLog {
   private static final Logger LOG = LoggerFactory.getLogger(StreamLog.class);
-
   /** Gives the flush chain the events to persist, by seq (in increasing order). */
   @FunctionalInterface
   public interface EventSource {
@@ -79,8 +77,7 @@ public final class StreamLog {
   private SegmentAppender active;
   private boolean payloadFormatWritten;
   private Segment activeSegment; // guarded by this
-  private byte[] buffer = new byte[64 << 10];
-  private final CRC32C crc = new CRC32C();
+  private final BatchWriter batch = new BatchWriter();
 
   private StreamLog(
       FileSystem fs,
@@ -315,12 +312,36 @@ public final class StreamLog {
 
   /**
    * Appends the events {@code [fromSeq, toSeq)} — or a prefix of at least one event holding about
-   * {@code maxBytes} — to the active segment (a new one starting at {@code fromSeq} if there is
-   * none), flushes, and rolls the segment once it is full.
+   * {@code maxBytes} — like {@link #append(RecordBuffer, long, long, long)}, encoding them first.
+   * For tests and tools; streams encode their events as they are written.
    *
    * @return what is now durable
    */
   public Appended append(EventSource events, long fromSeq, long toSeq, long maxBytes)
+      throws IOException {
+    RecordBuffer records = new RecordBuffer(fromSeq, 0);
+    long end = fromSeq;
+    long bytes = 0;
+    long eventBytes = 0;
+    while (end < toSeq && (bytes < maxBytes || end == fromSeq)) {
+      StreamEvent event = events.event(end);
+      records.append(event);
+      bytes += SegmentFormat.recordBytes(event);
+      eventBytes += event.sizeBytes();
+      end++;
+    }
+    return new Appended(append(records, fromSeq, end, Long.MAX_VALUE), eventBytes);
+  }
+
+  /**
+   * Appends the records of {@code [fromSeq, toSeq)} — or of a prefix holding at least {@code
+   * maxBytes} (or one block of {@code records}) — to the active segment (a new one starting at
+   * {@code fromSeq} if there is none), one write per block and one flush in all, and rolls the
+   * segment once it is full.
+   *
+   * @return one past the last seq now durable
+   */
+  public long append(RecordBuffer records, long fromSeq, long toSeq, long maxBytes)
       throws IOException {
     if (fromSeq >= toSeq) {
       throw new IllegalArgumentException("empty batch [" + fromSeq + ", " + toSeq + ")");
@@ -331,54 +352,49 @@ public final class StreamLog {
       throw new IllegalStateException(
           "rStream " + streamId + ": batch starts at " + fromSeq + " but the segment ends at " + activeSegment.endSeq);
     }
-    long startOffset = active.length();
-    int used = 0;
-    long seq = fromSeq;
-    long[] indexSeqs = new long[4];
-    long[] indexOffsets = new long[4];
-    int indexed = 0;
-    long lastIndexed = 0;
-    long eventBytes = 0;
-    while (seq < toSeq && (used < maxBytes || seq == fromSeq)) {
-      StreamEvent event = events.event(seq);
-      eventBytes += event.sizeBytes();
-      int bytes = SegmentFormat.recordBytes(event);
-      if (buffer.length - used < bytes) {
-        buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, used + bytes));
-      }
-      long offset = startOffset + used;
-      // The first record of every batch, then one every INDEX_INTERVAL_BYTES.
-      if (indexed == 0 || offset - lastIndexed >= SegmentFormat.INDEX_INTERVAL_BYTES) {
-        if (indexed == indexSeqs.length) {
-          indexSeqs = Arrays.copyOf(indexSeqs, indexed * 2);
-          indexOffsets = Arrays.copyOf(indexOffsets, indexed * 2);
-        }
-        indexSeqs[indexed] = seq;
-        indexOffsets[indexed] = offset;
-        indexed++;
-        lastIndexed = offset;
-      }
-      used = SegmentFormat.encodeRecord(event, buffer, used, crc);
-      seq++;
-    }
-    active.append(buffer, used);
+    batch.start();
+    long end = records.read(fromSeq, toSeq, maxBytes, batch);
     if (!TestHooks.skipFlushBeforeDurable) {
       active.flush(flushMode);
     }
     synchronized (this) {
-      for (int i = 0; i < indexed; i++) {
-        activeSegment.index.add(indexSeqs[i], indexOffsets[i]);
+      for (int i = 0; i < batch.indexed; i++) {
+        activeSegment.index.add(batch.indexSeqs[i], batch.indexOffsets[i]);
       }
-      activeSegment.endSeq = seq;
+      activeSegment.endSeq = end;
       activeSegment.lengthBytes = active.length();
-    }
-    if (buffer.length > (4 << 20) && used < buffer.length / 4) {
-      buffer = new byte[64 << 10]; // Do not keep a huge buffer after one huge batch.
     }
     if (active.length() >= segmentBytesMax) {
       closeActive();
     }
-    return new Appended(seq, eventBytes);
+    return end;
+  }
+
+  /**
+   * Writes the blocks of one batch to the active segment and notes an index entry at each: they
+   * are at most {@link RecordBuffer#BLOCK_BYTES} = {@link SegmentFormat#INDEX_INTERVAL_BYTES}
+   * apart. The entries join the segment's index once the batch is flushed.
+   */
+  private final class BatchWriter implements RecordBuffer.Sink {
+    long[] indexSeqs = new long[64];
+    long[] indexOffsets = new long[64];
+    int indexed;
+
+    void start() {
+      indexed = 0;
+    }
+
+    @Override
+    public void write(long firstSeq, byte[] bytes, int offset, int length) throws IOException {
+      if (indexed == indexSeqs.length) {
+        indexSeqs = Arrays.copyOf(indexSeqs, indexed * 2);
+        indexOffsets = Arrays.copyOf(indexOffsets, indexed * 2);
+      }
+      indexSeqs[indexed] = firstSeq;
+      indexOffsets[indexed] = active.length();
+      indexed++;
+      active.append(bytes, offset, length);
+    }
   }
 
   private void openSegment(long firstSeq) throws IOException {

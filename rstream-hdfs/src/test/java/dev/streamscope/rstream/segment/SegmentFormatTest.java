@@ -40,7 +40,7 @@ class SegmentFormatTest {
         byte[] record = new byte[SegmentFormat.recordBytes(e)];
         assertEquals(record.length, SegmentFormat.encodeRecord(e, record, 0, crc));
         offsets[i] = appender.length();
-        appender.append(record, record.length);
+        appender.append(record, 0, record.length);
       }
       appender.flush(FlushMode.HFLUSH);
     }
