@@ -90,7 +90,7 @@ final class JobStreams implements RStreamStore {
 
   /**
    * The stores the options ask for: each stage's output streams are persisted as its recovery
-   * strategy implies ({@link #persistenceOf}). Released events stay readable (in memory, or in
+   * strategy implies ({@link RecoveryStrategy#streamPersistence}). Released events stay readable (in memory, or in
    * segments not deleted on release): a restarted vertex reads its inputs again from its
    * snapshot's positions, or from the start under recompute; each vertex garbage-collects its
    * inputs below its newest stable snapshot itself.
@@ -106,7 +106,7 @@ final class JobStreams implements RStreamStore {
       Function<String, RecoveryStrategy> strategyOfStage) {
     PersistenceStrategy configured = PersistenceStrategy.parse(options.getRstreamPersistence());
     Function<String, PersistenceStrategy> persistenceOfStage =
-        stage -> persistenceOf(strategyOfStage.apply(stage), configured);
+        stage -> strategyOfStage.apply(stage).streamPersistence(configured);
     Set<PersistenceStrategy> needed = EnumSet.noneOf(PersistenceStrategy.class);
     for (StageSpec stage : graph.stages()) {
       needed.add(persistenceOfStage.apply(stage.id()));
@@ -173,23 +173,6 @@ final class JobStreams implements RStreamStore {
         persistenceOfStage, persisted, fs, jobDir, io, options.getKeepRstreams(),
         new FileSystemSnapshotStore(fs, new Path(jobDir, SNAPSHOTS_DIR), SNAPSHOT_VERSIONS_KEPT),
         job);
-  }
-
-  /**
-   * How a stage's output streams are persisted: its recovery strategy decides where it implies one
-   * ({@code persistent}: synchronously, before events are visible; {@code checkpoint-replay}: not
-   * at all, a restarted vertex replays retained in-memory inputs from its checkpoint), else {@code
-   * --rstreamPersistence} (hybrid by default).
-   */
-  static PersistenceStrategy persistenceOf(RecoveryStrategy strategy, PersistenceStrategy configured) {
-    switch (strategy) {
-      case PERSISTENT:
-        return PersistenceStrategy.SYNCHRONOUS;
-      case CHECKPOINT_REPLAY:
-        return PersistenceStrategy.MEMORY_ONLY;
-      default:
-        return configured;
-    }
   }
 
   /** The stage of a vertex id {@code stage#partition}. */

@@ -117,14 +117,10 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
             new VertxOptions()
                 .setWorkerPoolSize(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()))
                 .setBlockedThreadCheckInterval(60_000));
-    RecoveryStrategies strategies =
-        RecoveryStrategies.of(
-            RecoveryStrategy.parse(options.getRecoveryStrategy()),
-            RecoveryStrategies.parse(options.getRecoveryStrategies()),
-            translated.stepsByStage());
+    java.util.function.Function<String, RecoveryStrategy> strategyOfStage = strategyOfStage(options, translated);
     JobStreams streams;
     try {
-      streams = JobStreams.create(options, vertx, translated.graph(), strategies::ofStage);
+      streams = JobStreams.create(options, vertx, translated.graph(), strategyOfStage);
       streams.describePayloads(translated.payloads()::formatOf);
     } catch (RuntimeException e) {
       vertx.close();
@@ -136,7 +132,7 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
             options.getMaxVertexRestarts() + options.getInjectVertexFailures(),
             streams.snapshots(),
             options.getCheckpointIntervalMs(),
-            strategies::ofStage);
+            strategyOfStage);
     FailureInjector injector =
         new FailureInjector(
             translated.graph(), options.getInjectVertexFailures(), options.getFailureInjectionSeed());
@@ -150,6 +146,19 @@ public final class StreamScopeRunner extends PipelineRunner<StreamScopePipelineR
     injector.attach(job);
     streams.attach(job);
     return new StreamScopePipelineResult(job, translated, vertx, streams, injector);
+  }
+
+  /**
+   * Each stage's recovery strategy: {@code --recoveryStrategy}, overridden per step by {@code
+   * --recoveryStrategies} (shared with the simulation runner).
+   */
+  public static java.util.function.Function<String, RecoveryStrategy> strategyOfStage(
+      StreamScopePipelineOptions options, TranslatedJob translated) {
+    return RecoveryStrategies.of(
+            RecoveryStrategy.parse(options.getRecoveryStrategy()),
+            RecoveryStrategies.parse(options.getRecoveryStrategies()),
+            translated.stepsByStage())
+        ::ofStage;
   }
 
   /** The step-name prefixes of {@code --nondeterministicSteps}, blanks dropped. */

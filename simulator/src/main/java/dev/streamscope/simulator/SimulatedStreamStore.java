@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.apache.hadoop.fs.Path;
 
@@ -40,8 +41,13 @@ final class SimulatedStreamStore implements RStreamStore {
       int generation,
       SimulatedFileSystem fs,
       SimulatedStreamIo io,
-      HadoopRStreamStore store,
-      FileSystemSnapshotStore snapshots) {}
+      Map<PersistenceStrategy, HadoopRStreamStore> stores,
+      FileSystemSnapshotStore snapshots) {
+    /** The process's store of streams persisted as {@code strategy} (one per strategy, as a job has). */
+    HadoopRStreamStore store(PersistenceStrategy strategy) {
+      return stores.get(strategy);
+    }
+  }
 
   private static final Path JOB_DIR = new Path("/streamscope/job");
   private static final Path SNAPSHOT_DIR = new Path(JOB_DIR, ".snapshots");
@@ -52,6 +58,8 @@ final class SimulatedStreamStore implements RStreamStore {
   private final Probes probes;
   private final SimulatedNetwork network;
   private final RStreamOptions options;
+  private final Function<String, PersistenceStrategy> persistenceOfStage;
+  private final boolean snapshotsPersisted;
   private final SimulatedFileSystem.Knobs fsKnobs;
   private final LongSupplier ioLatencyMs;
   private final RegenerationHook regeneration;
@@ -66,14 +74,19 @@ final class SimulatedStreamStore implements RStreamStore {
   private Throwable recoveryFailure;
 
   /**
-   * @param options how streams are persisted; {@link PersistenceStrategy#MEMORY_ONLY} keeps them
-   *     in memory. Persisted streams keep released events (a restarted reader starts over).
+   * @param options how streams are persisted, but for their strategy: that is {@code
+   *     persistenceOfStage}'s, by producing stage ({@link PersistenceStrategy#MEMORY_ONLY}: in
+   *     memory). Persisted streams keep released events (a restarted reader starts over).
+   * @param snapshotsPersisted snapshots are files in storage (some stage persists its streams, as
+   *     a job keeps them in its directory then), else in memory
    */
   SimulatedStreamStore(
       SimulationLoop loop,
       Probes probes,
       SimulatedNetwork network,
       RStreamOptions options,
+      Function<String, PersistenceStrategy> persistenceOfStage,
+      boolean snapshotsPersisted,
       SimulatedFileSystem.Knobs fsKnobs,
       LongSupplier ioLatencyMs,
       RegenerationHook regeneration) {
@@ -81,13 +94,15 @@ final class SimulatedStreamStore implements RStreamStore {
     this.probes = probes;
     this.network = network;
     this.options = options.withGcOnRelease(false);
+    this.persistenceOfStage = persistenceOfStage;
+    this.snapshotsPersisted = snapshotsPersisted;
     this.fsKnobs = fsKnobs;
     this.ioLatencyMs = ioLatencyMs;
     this.regeneration = regeneration;
   }
 
-  private boolean persisted() {
-    return options.strategy() != PersistenceStrategy.MEMORY_ONLY;
+  private PersistenceStrategy persistenceOf(String producerVertex) {
+    return persistenceOfStage.apply(producerVertex.substring(0, producerVertex.lastIndexOf('#')));
   }
 
   @Override
@@ -101,7 +116,12 @@ final class SimulatedStreamStore implements RStreamStore {
               logs.computeIfAbsent(streamId, id -> new StreamLog()));
       links.put(streamId, link);
       producers.put(streamId, producer);
-      link.bind(persisted() ? process(writer).store().open(streamId, producer) : memory.open(streamId, producer));
+      PersistenceStrategy persistence = persistenceOf(producer);
+      probes.hit("opened a " + persistence.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + " stream");
+      link.bind(
+          persistence == PersistenceStrategy.MEMORY_ONLY
+              ? memory.open(streamId, producer)
+              : process(writer).store(persistence).open(streamId, producer));
     }
     return link;
   }
@@ -114,9 +134,14 @@ final class SimulatedStreamStore implements RStreamStore {
     String name = "worker#" + worker + (generation == 0 ? "" : "." + generation);
     SimulatedFileSystem fs = new SimulatedFileSystem(storage, loop, probes, fsKnobs, name);
     SimulatedStreamIo io = new SimulatedStreamIo(loop, name, ioLatencyMs);
+    Map<PersistenceStrategy, HadoopRStreamStore> stores = new java.util.EnumMap<>(PersistenceStrategy.class);
+    for (PersistenceStrategy strategy : PersistenceStrategy.values()) {
+      if (strategy != PersistenceStrategy.MEMORY_ONLY) {
+        stores.put(strategy, new HadoopRStreamStore(fs, JOB_DIR, options.withStrategy(strategy), io, regeneration));
+      }
+    }
     return new Process(
-        worker, generation, fs, io, new HadoopRStreamStore(fs, JOB_DIR, options, io, regeneration),
-        new FileSystemSnapshotStore(fs, SNAPSHOT_DIR, SNAPSHOT_VERSIONS_KEPT));
+        worker, generation, fs, io, stores, new FileSystemSnapshotStore(fs, SNAPSHOT_DIR, SNAPSHOT_VERSIONS_KEPT));
   }
 
   /**
@@ -125,14 +150,14 @@ final class SimulatedStreamStore implements RStreamStore {
    * every one of them is back (at once for memory-only streams, which nothing loses).
    */
   void crashWorker(int worker, Runnable onRecovered) {
-    if (!persisted()) {
-      onRecovered.run();
+    if (!snapshotsPersisted) {
+      onRecovered.run(); // Nothing is persisted: the job runs as one process, and memory stays.
       return;
     }
     Process dead = process(worker);
     Map<String, Written> lost = new TreeMap<>();
     links.forEach((id, link) -> {
-      if (link.writerWorker() == worker) {
+      if (link.writerWorker() == worker && persistenceOf(producers.get(id)) != PersistenceStrategy.MEMORY_ONLY) {
         RStream live = link.live();
         lost.put(id, live == null ? new Written(0, 0) : new Written(live.durableSeq(), live.nextSeq()));
         link.unbind();
@@ -162,7 +187,7 @@ final class SimulatedStreamStore implements RStreamStore {
    * a real job would.
    */
   private void recover(Process process, String id, Written written, Runnable done) {
-    process.store().recover(id, producers.get(id)).whenComplete((stream, error) -> {
+    process.store(persistenceOf(producers.get(id))).recover(id, producers.get(id)).whenComplete((stream, error) -> {
       if (processes.get(process.worker()) != process) {
         return; // That process died too.
       }
@@ -199,7 +224,7 @@ final class SimulatedStreamStore implements RStreamStore {
   SnapshotStore snapshots() {
     return new SnapshotStore() {
       private SnapshotStore of(String vertexId) {
-        return persisted() ? process(Workers.of(vertexId)).snapshots() : memorySnapshots;
+        return snapshotsPersisted ? process(Workers.of(vertexId)).snapshots() : memorySnapshots;
       }
 
       @Override

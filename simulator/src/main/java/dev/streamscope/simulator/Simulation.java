@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Runs one job on a {@link SimulationLoop}: the vertex host, operators and rStreams are the
@@ -30,9 +31,11 @@ public final class Simulation {
   /**
    * What every run of a simulation shares: everything but the seed and the faults.
    *
-   * @param streamOptions how rStreams are persisted ({@code memory-only}: not at all)
-   * @param recoveryStrategy how every vertex recovers (recompute, or a checkpoint strategy with
-   *     snapshots every {@code checkpointIntervalMs})
+   * @param streamOptions how rStreams are persisted where a stage's strategy does not say
+   *     ({@code --rstreamPersistence}; {@code memory-only}: not at all)
+   * @param strategyOfStage how each stage's vertices recover (recompute, or a checkpoint strategy
+   *     with snapshots every {@code checkpointIntervalMs}), which also decides how its output
+   *     streams are persisted ({@link RecoveryStrategy#streamPersistence})
    * @param virtualMillisMax virtual time after which a run counts as stuck
    * @param faultWindowTasks how many tasks a failure-free run takes: faults that strike once
    *     (crashes) land after a seeded number of tasks up to this, so anywhere in the run (a run
@@ -41,7 +44,7 @@ public final class Simulation {
   public record Settings(
       VertexConfig vertexConfig,
       RStreamOptions streamOptions,
-      RecoveryStrategy recoveryStrategy,
+      Function<String, RecoveryStrategy> strategyOfStage,
       long checkpointIntervalMs,
       long virtualMillisMax,
       long faultWindowTasks) {}
@@ -85,9 +88,14 @@ public final class Simulation {
       config = config.withTurnEventsMax(turnEventsMax);
     }
     RStreamOptions streamOptions = settings.streamOptions();
+    Function<String, PersistenceStrategy> persistenceOfStage =
+        stage -> settings.strategyOfStage().apply(stage).streamPersistence(settings.streamOptions().strategy());
+    boolean anyPersisted =
+        graph.stages().stream()
+            .anyMatch(stage -> persistenceOfStage.apply(stage.id()) != PersistenceStrategy.MEMORY_ONLY);
     long checkpointIntervalMs = settings.checkpointIntervalMs();
     if (!faults.isEmpty()) {
-      if (streamOptions.strategy() != PersistenceStrategy.MEMORY_ONLY) {
+      if (anyPersisted) {
         streamOptions = buggify(streamOptions, loop.random());
       }
       // BUGGIFY-style knob: runs last a few virtual ms, so snapshots must come often to matter.
@@ -105,12 +113,12 @@ public final class Simulation {
         };
     SimulatedStreamStore streams =
         new SimulatedStreamStore(
-            loop, probes, network, streamOptions, SimulatedFileSystem.Knobs.of(faults), launcher::ioLatencyMs,
-            regeneration);
+            loop, probes, network, streamOptions, persistenceOfStage, anyPersisted,
+            SimulatedFileSystem.Knobs.of(faults), launcher::ioLatencyMs, regeneration);
     try (streams) {
-      RecoveryStrategy strategy = settings.recoveryStrategy();
       RecoveryConfig recovery =
-          RecoveryConfig.snapshots(RESTARTS_MAX, streams.snapshots(), checkpointIntervalMs, stage -> strategy);
+          RecoveryConfig.snapshots(
+              RESTARTS_MAX, streams.snapshots(), checkpointIntervalMs, settings.strategyOfStage()::apply);
       job[0] = Job.start(graph, streams, launcher, config, recovery);
       scheduleCrashes(loop, job[0], launcher, streams, probes, vertices, faults, settings.faultWindowTasks());
       schedulePartition(loop, network, vertices, faults, settings.faultWindowTasks());

@@ -80,12 +80,6 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
     Faults.parse(simulationOptions.getFaults());
     StreamScopeRunner.requireAtLeastOne("seeds", simulationOptions.getSeeds());
     StreamScopeRunner.requireAtLeastOne("simulationTimeLimitMs", simulationOptions.getSimulationTimeLimitMs());
-    if (!simulationOptions.getRecoveryStrategies().isBlank()) {
-      throw new IllegalArgumentException(
-          "Invalid option --recoveryStrategies=" + simulationOptions.getRecoveryStrategies()
-              + ": the simulation runs every stage under --recoveryStrategy; per-step strategies"
-              + " are not simulated yet");
-    }
     if (simulationOptions.getTraceFile() != null && simulationOptions.getSeed() == null) {
       throw new IllegalArgumentException(
           "Invalid option --traceFile=" + simulationOptions.getTraceFile()
@@ -105,24 +99,24 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
   /** The reference run, then every seed; the reference run's files are written to the disk last. */
   private SimulationResult simulate(Pipeline pipeline) {
     Set<Faults> requested = Faults.parse(options.getFaults());
+    TranslatedJob referenceJob = translate(pipeline);
+    JobGraph graph = referenceJob.graph();
     Simulation.Settings referenceSettings =
         new Simulation.Settings(
             StreamScopeRunner.vertexConfig(options),
             streamOptions(options),
-            RecoveryStrategy.parse(options.getRecoveryStrategy()),
+            StreamScopeRunner.strategyOfStage(options, referenceJob),
             options.getCheckpointIntervalMs(),
             options.getSimulationTimeLimitMs(),
             0);
 
-    TranslatedJob referenceJob = translate(pipeline);
-    JobGraph graph = referenceJob.graph();
     RunRecord reference =
         Simulation.run(referenceJob.graph(), 0, EnumSet.noneOf(Faults.class), referenceSettings);
     Simulation.Settings settings =
         new Simulation.Settings(
             referenceSettings.vertexConfig(),
             referenceSettings.streamOptions(),
-            referenceSettings.recoveryStrategy(),
+            referenceSettings.strategyOfStage(),
             referenceSettings.checkpointIntervalMs(),
             referenceSettings.virtualMillisMax(),
             Math.max(1, reference.tasks()));
@@ -284,19 +278,12 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
   }
 
   /**
-   * The rStream options a real run would use (its root directory aside: storage is simulated):
-   * the recovery strategy decides the persistence where it implies one ({@code persistent}:
-   * synchronous; {@code checkpoint-replay}: memory-only), else {@code --rstreamPersistence}.
+   * The rStream options a real run would use (its root directory aside: storage is simulated);
+   * each stage's recovery strategy then decides its streams' persistence where it implies one.
    */
   static RStreamOptions streamOptions(StreamScopePipelineOptions options) {
-    PersistenceStrategy persistence =
-        switch (RecoveryStrategy.parse(options.getRecoveryStrategy())) {
-          case PERSISTENT -> PersistenceStrategy.SYNCHRONOUS;
-          case CHECKPOINT_REPLAY -> PersistenceStrategy.MEMORY_ONLY;
-          default -> PersistenceStrategy.parse(options.getRstreamPersistence());
-        };
     return RStreamOptions.defaults()
-        .withStrategy(persistence)
+        .withStrategy(PersistenceStrategy.parse(options.getRstreamPersistence()))
         .withFlushMode(FlushMode.parse(options.getRstreamFlushMode()))
         .withBatch(RStreamOptions.defaults().batchBytesMax(), options.getRstreamFlushIntervalMs())
         .withMemoryBytesMax(options.getRstreamMemoryBytesMax());

@@ -265,7 +265,7 @@ class StreamScopeSimulationRunnerTest {
               new Simulation.Settings(
                   dev.streamscope.vertex.VertexConfig.defaults(),
                   dev.streamscope.rstream.persist.RStreamOptions.defaults(),
-                  dev.streamscope.vertex.RecoveryStrategy.HYBRID,
+                  stage -> dev.streamscope.vertex.RecoveryStrategy.HYBRID,
                   1_000,
                   3_600_000,
                   500));
@@ -291,6 +291,41 @@ class StreamScopeSimulationRunnerTest {
     assertEquals(third.run().tasks(), replayed.run().tasks());
   }
 
+  /**
+   * Per-step strategies, as a real run takes them: the source stage keeps its streams in memory
+   * (checkpoint-replay), the grouping stage persists them synchronously (persistent), the
+   * regrouping stage recomputes; every fault, every seed exact.
+   */
+  @Test
+  void perStepRecoveryStrategiesAreSimulated() {
+    Pipeline p =
+        pipeline(
+            "--seeds=4", "--faults=all",
+            "--recoveryStrategies=Events=checkpoint-replay,Group=persistent,Regroup=recompute");
+    timedKeyed(p, "Events", 2_000)
+        .apply(Window.into(FixedWindows.of(Duration.standardSeconds(1))))
+        .apply("Group", GroupByKey.create())
+        .apply(
+            "Sizes",
+            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
+                .via(
+                    (KV<Long, Iterable<Long>> group) -> {
+                      long size = 0;
+                      for (long ignored : group.getValue()) {
+                        size++;
+                      }
+                      return KV.of(group.getKey() % 3, size);
+                    }))
+        .apply("Regroup", GroupByKey.create());
+    SimulationResult result = (SimulationResult) p.run();
+    assertEquals("4 passed, 0 failed", result.report().summary());
+    java.util.Map<String, Long> probes = result.report().probeTotals();
+    for (String persistence : List.of("synchronous", "memory-only")) {
+      assertTrue(probes.getOrDefault("opened a " + persistence + " stream", 0L) > 0, persistence + " in " + probes);
+    }
+    assertFalse(probes.containsKey("opened a hybrid stream"), "no stage was left hybrid: " + probes);
+  }
+
   private static Pipeline keyedCounts(Pipeline p) {
     timedKeyed(p, "Events", 2_000)
         .apply(Window.into(FixedWindows.of(Duration.standardSeconds(1))))
@@ -310,8 +345,10 @@ class StreamScopeSimulationRunnerTest {
         assertThrows(IllegalArgumentException.class, () -> pipeline("--traceFile=t.trace").run());
     assertTrue(trace.getMessage().contains("--traceFile") && trace.getMessage().contains("--seed"), trace.getMessage());
     IllegalArgumentException perStep =
-        assertThrows(IllegalArgumentException.class, () -> pipeline("--recoveryStrategies=Sum=persistent").run());
-    assertTrue(perStep.getMessage().contains("--recoveryStrategies"), perStep.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> keyedCounts(pipeline("--recoveryStrategies=Nowhere=persistent")).run());
+    assertTrue(
+        perStep.getMessage().contains("--recoveryStrategies") && perStep.getMessage().contains("Nowhere"),
+        perStep.getMessage());
     IllegalArgumentException persistence =
         assertThrows(IllegalArgumentException.class, () -> pipeline("--rstreamPersistence=tape").run());
     assertTrue(persistence.getMessage().contains("--rstreamPersistence"), persistence.getMessage());
