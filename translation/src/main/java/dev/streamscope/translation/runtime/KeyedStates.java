@@ -185,6 +185,28 @@ public final class KeyedStates {
       return (T) cell.bound;
     }
 
+    /**
+     * Drops the live cells of {@code namespace} if none holds anything, and says whether it did
+     * (cells still waiting from a restore stay where they are). For a namespace its user is done
+     * with, such as a window past garbage collection: cleared cells stay bound, so without this a
+     * key would keep an entry for every window it ever had, in memory and in every snapshot's
+     * scan. Only for a namespace nobody holds a cell of: a later access binds fresh empty cells,
+     * which read as the cleared ones did.
+     */
+    public boolean forgetIfEmpty(StateNamespace namespace) {
+      Map<String, StateCell> byTag = cells.get(namespace);
+      if (byTag == null) {
+        return false;
+      }
+      for (StateCell cell : byTag.values()) {
+        if (!cell.isEmpty()) {
+          return false;
+        }
+      }
+      cells.remove(namespace);
+      return true;
+    }
+
     @SuppressWarnings("deprecation") // StateTag.bind: runners-core's StateTable binds this way.
     private StateCell bind(StateNamespace namespace, StateTag<?> address, StateContext<?> context) {
       CellBinder binder = new CellBinder(namespace, address.getId(), context);
