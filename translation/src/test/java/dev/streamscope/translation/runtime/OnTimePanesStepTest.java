@@ -46,20 +46,26 @@ import org.junit.jupiter.api.Test;
  * timestamp, pane info) between the same watermarks, late elements dropped alike, the output
  * watermark held alike. The ReduceFnRunner runs the same pipeline with the default trigger spelled
  * out as {@code AfterWatermark.pastEndOfWindow()}, which has the same panes but is not the default
- * trigger, so the translator keeps it on runners-core. (Its snapshots: FusedStageOperatorSnapshotTest.)
+ * trigger, so the translator keeps it on runners-core. (Its snapshots:
+ * FusedStageOperatorSnapshotTest.)
  */
 class OnTimePanesStepTest {
   @Test
   void appliesOnlyWhereEveryWindowHasOneOnTimePane() {
-    WindowingStrategy<?, ?> fixed = WindowingStrategy.of(FixedWindows.of(Duration.standardSeconds(1)));
+    WindowingStrategy<?, ?> fixed =
+        WindowingStrategy.of(FixedWindows.of(Duration.standardSeconds(1)));
     assertTrue(OnTimePanesStep.applies(WindowingStrategy.globalDefault()));
     assertTrue(OnTimePanesStep.applies(fixed));
-    assertTrue(OnTimePanesStep.applies(
-        WindowingStrategy.of(SlidingWindows.of(Duration.standardSeconds(10)).every(Duration.standardSeconds(5)))));
+    assertTrue(
+        OnTimePanesStep.applies(
+            WindowingStrategy.of(
+                SlidingWindows.of(Duration.standardSeconds(10)).every(Duration.standardSeconds(5)))));
     assertFalse(OnTimePanesStep.applies(fixed.withTrigger(AfterWatermark.pastEndOfWindow())));
     assertFalse(OnTimePanesStep.applies(fixed.withAllowedLateness(Duration.millis(1))));
     assertFalse(OnTimePanesStep.applies(fixed.withTimestampCombiner(TimestampCombiner.EARLIEST)));
-    assertFalse(OnTimePanesStep.applies(WindowingStrategy.of(Sessions.withGapDuration(Duration.standardSeconds(1)))));
+    assertFalse(
+        OnTimePanesStep.applies(
+            WindowingStrategy.of(Sessions.withGapDuration(Duration.standardSeconds(1)))));
   }
 
   @Test
@@ -70,7 +76,10 @@ class OnTimePanesStepTest {
   @Test
   void slidingWindowsAsReduceFnRunner() throws Exception {
     assertSamePanes(
-        SlidingWindows.of(Duration.standardSeconds(10)).every(Duration.standardSeconds(3)), 2, false, 10);
+        SlidingWindows.of(Duration.standardSeconds(10)).every(Duration.standardSeconds(3)),
+        2,
+        false,
+        10);
   }
 
   @Test
@@ -105,7 +114,8 @@ class OnTimePanesStepTest {
   }
 
   /** Elements, then the watermark that follows them. */
-  private record Round(List<TimestampedValue<KV<Long, Long>>> elements, long watermarkAfterMillis) {}
+  private record Round(
+      List<TimestampedValue<KV<Long, Long>>> elements, long watermarkAfterMillis) {}
 
   /**
    * {@link #rounds} as a TestStream, or (for the global window, which an unbounded input
@@ -172,7 +182,9 @@ class OnTimePanesStepTest {
     TranslatedJob job = PipelineTranslator.translate(p, 2);
     StreamPayloads.Decoder decoder =
         StreamPayloads.decoder(
-            job.payloads().formatOf(stageId(job, "Grouping") + "/out0/p0->" + stageId(job, "Regroup") + "/in0/p0"));
+            job.payloads()
+                .formatOf(
+                    stageId(job, "Grouping") + "/out0/p0->" + stageId(job, "Regroup") + "/in0/p0"));
     Map<String, List<List<String>>> epochs = new TreeMap<>();
     for (Map.Entry<String, Trace> vertex : new JobDriver(job, 3).runAll(Map.of()).entrySet()) {
       if (vertex.getKey().startsWith(stageId(job, "Grouping") + "#")) {
