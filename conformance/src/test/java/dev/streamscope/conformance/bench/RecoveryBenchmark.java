@@ -97,11 +97,16 @@ public final class RecoveryBenchmark {
    * it comes (a lifted combine would hold its partial sums in the source stage until the end).
    */
   static void windowedGroupSum(Pipeline p, long events) {
+    windowedGroupSum(p, events, Window.into(FixedWindows.of(Duration.standardSeconds(1))));
+  }
+
+  /** {@link #windowedGroupSum} with the windowing given by {@code window}. */
+  static void windowedGroupSum(Pipeline p, long events, Window<KV<Long, Long>> window) {
     p.apply(GenerateSequence.from(0).to(events).withTimestampFn(i -> new Instant(i)))
         .apply(
             MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
                 .via(i -> KV.of(i % 1000, i)))
-        .apply(Window.into(FixedWindows.of(Duration.standardSeconds(1))))
+        .apply(window)
         .apply("Group", GroupByKey.create())
         .apply(
             MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))

@@ -19,6 +19,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
@@ -34,7 +35,15 @@ import org.joda.time.Instant;
  *   <li><b>keyed</b>: N events, key = i % 1000, Sum per key.
  *   <li><b>windowed</b>: N events at event time i ms, 1 s fixed windows, Count per element (element
  *       = i % 10, so every window holds 10 elements of 100 occurrences each).
+ *   <li><b>windowedGroup</b>: {@link RecoveryBenchmark#windowedGroupSum}: N events at event time i
+ *       ms, key = i % 1000, 1 s fixed windows, an unlifted GroupByKey, then the sum of each group.
+ *   <li><b>windowedGroupTriggered</b>: the same with the trigger spelled out ({@code
+ *       AfterWatermark.pastEndOfWindow()}, no allowed lateness): the same panes, but StreamScope
+ *       runs it through runners-core's ReduceFnRunner, as every GroupByKey with a trigger.
  * </ul>
+ *
+ * {@code -Dbench.pipelines} picks the pipelines (comma-separated; {@code keyed,windowed} by
+ * default).
  *
  * Each result is checked (sum of outputs) so a fast wrong answer cannot pass. Usage: {@code
  * RunnerBenchmark [events] [streamscope args...]}; see the conformance README section of the
@@ -76,7 +85,18 @@ public final class RunnerBenchmark {
         .apply(ParDo.of(new SumValues()));
   }
 
-  private record Result(double seconds, long total, long outputs) {}
+  /**
+   * One run: wall-clock seconds, and the CPU seconds the whole JVM spent in it (every thread, GC
+   * included), which other load on the machine does not inflate as much.
+   */
+  private record Result(double seconds, double cpuSeconds, long total, long outputs) {}
+
+  private static double processCpuSeconds() {
+    return ((com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+            .getProcessCpuTime()
+        / 1e9;
+  }
 
   /** Fails unless {@code result} holds the keyed pipeline's exact sums over {@code events}. */
   static void checkKeyed(PipelineResult result, long events) {
@@ -99,10 +119,13 @@ public final class RunnerBenchmark {
     Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs(args).create());
     build.apply(p);
     long start = System.nanoTime();
+    double cpuStart = processCpuSeconds();
     PipelineResult result = p.run();
     result.waitUntilFinish();
     double seconds = (System.nanoTime() - start) / 1e9;
-    return new Result(seconds, committed(result, "outputTotal"), committed(result, "outputs"));
+    double cpuSeconds = processCpuSeconds() - cpuStart;
+    return new Result(
+        seconds, cpuSeconds, committed(result, "outputTotal"), committed(result, "outputs"));
   }
 
   /**
@@ -146,13 +169,15 @@ public final class RunnerBenchmark {
     String streamScopeHeap = System.getProperty("bench.streamScopeHeap", "1g");
     System.out.printf(Locale.ROOT, "events=%,d cores=%d heap: direct %s, streamscope %s%n", events,
         Runtime.getRuntime().availableProcessors(), directHeap, streamScopeHeap);
-    System.out.printf(Locale.ROOT, "%-10s %-12s %10s %14s %8s%n", "pipeline", "runner", "seconds",
-        "events/s", "ratio");
-    for (String pipeline : List.of("keyed", "windowed")) {
+    System.out.printf(Locale.ROOT, "%-22s %-12s %10s %14s %8s %12s %16s%n", "pipeline", "runner",
+        "seconds", "events/s", "ratio", "cpu seconds", "events/cpu s");
+    for (String pipeline : System.getProperty("bench.pipelines", "keyed,windowed").split(",")) {
       Result baseline = fork(pipeline, events, directHeap, direct);
       Result ours = fork(pipeline, events, streamScopeHeap, streamScopeArgs);
-      long expectedTotal = pipeline.equals("keyed") ? events * (events - 1) / 2 : events;
-      long expectedOutputs = pipeline.equals("keyed") ? Math.min(events, 1000) : -1;
+      long expectedTotal = pipeline.equals("windowed") ? events : events * (events - 1) / 2;
+      // keyed: one sum per key; windowedGroup*: every (key, window) holds exactly one event.
+      long expectedOutputs =
+          pipeline.equals("keyed") ? Math.min(events, 1000) : pipeline.startsWith("windowedGroup") ? events : -1;
       report(pipeline, events, expectedTotal, expectedOutputs, baseline, ours);
     }
   }
@@ -176,7 +201,10 @@ public final class RunnerBenchmark {
       if (line.startsWith("RESULT ")) {
         String[] fields = line.split(" ");
         return new Result(
-            Double.parseDouble(fields[1]), Long.parseLong(fields[2]), Long.parseLong(fields[3]));
+            Double.parseDouble(fields[1]),
+            Double.parseDouble(fields[2]),
+            Long.parseLong(fields[3]),
+            Long.parseLong(fields[4]));
       }
     }
     throw new IllegalStateException(
@@ -192,14 +220,25 @@ public final class RunnerBenchmark {
         run(
             args,
             p -> {
-              if (pipeline.equals("keyed")) {
-                keyed(p, events);
-              } else {
-                windowed(p, events);
+              switch (pipeline) {
+                case "keyed" -> keyed(p, events);
+                case "windowed" -> windowed(p, events);
+                case "windowedGroup" -> RecoveryBenchmark.windowedGroupSum(p, events);
+                case "windowedGroupTriggered" ->
+                    RecoveryBenchmark.windowedGroupSum(
+                        p,
+                        events,
+                        Window.<KV<Long, Long>>into(FixedWindows.of(Duration.standardSeconds(1)))
+                            .triggering(AfterWatermark.pastEndOfWindow())
+                            .withAllowedLateness(Duration.ZERO)
+                            .discardingFiredPanes());
+                default -> throw new IllegalArgumentException(
+                    "Unknown pipeline '" + pipeline + "' in -Dbench.pipelines: expected keyed, windowed, windowedGroup or windowedGroupTriggered");
               }
               return null;
             });
-    System.out.printf(Locale.ROOT, "RESULT %.3f %d %d%n", result.seconds, result.total, result.outputs);
+    System.out.printf(Locale.ROOT, "RESULT %.3f %.3f %d %d%n", result.seconds, result.cpuSeconds,
+        result.total, result.outputs);
   }
 
   private static void report(
@@ -211,9 +250,11 @@ public final class RunnerBenchmark {
                 + r.outputs);
       }
     }
-    System.out.printf(Locale.ROOT, "%-10s %-12s %10.2f %,14.0f %8s%n", name, "direct", direct.seconds,
-        events / direct.seconds, "1.00x");
-    System.out.printf(Locale.ROOT, "%-10s %-12s %10.2f %,14.0f %7.2fx%n", name, "streamscope",
-        ours.seconds, events / ours.seconds, direct.seconds / ours.seconds);
+    System.out.printf(Locale.ROOT, "%-22s %-12s %10.2f %,14.0f %8s %12.2f %,16.0f%n", name, "direct",
+        direct.seconds, events / direct.seconds, "1.00x", direct.cpuSeconds,
+        events / direct.cpuSeconds);
+    System.out.printf(Locale.ROOT, "%-22s %-12s %10.2f %,14.0f %7.2fx %12.2f %,16.0f%n", name,
+        "streamscope", ours.seconds, events / ours.seconds, direct.seconds / ours.seconds,
+        ours.cpuSeconds, events / ours.cpuSeconds);
   }
 }

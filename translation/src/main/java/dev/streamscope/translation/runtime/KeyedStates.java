@@ -47,15 +47,14 @@ public final class KeyedStates {
     Object decode(byte[] keyBytes) throws IOException;
   }
 
-  /**
-   * A hold's place in the index. {@code namespace} is the {@link StateNamespace}, or its string
-   * key for a restored hold whose cell runners-core has not asked for yet.
-   */
-  private record HoldId(ByteKey key, Object namespace, String tagId) {}
+  /** A restored hold whose cell runners-core has not asked for yet, by its cell's name. */
+  private record RestoredHoldId(ByteKey key, String namespace, String tagId) {}
 
   private final KeyDecoder keyDecoder;
   private final Map<ByteKey, KeyState> states = new HashMap<>();
-  private final Map<HoldId, Long> holdsById = new HashMap<>();
+  /** Holds restored but not yet bound; bound holds keep their own place in the index. */
+  private final Map<RestoredHoldId, Long> restoredHolds = new HashMap<>();
+  /** How many holds (bound or restored) sit at each instant. */
   private final TreeMap<Long, Integer> holdCounts = new TreeMap<>();
 
   public KeyedStates(KeyDecoder keyDecoder) {
@@ -88,13 +87,13 @@ public final class KeyedStates {
     return holdCounts.isEmpty() ? Long.MAX_VALUE : holdCounts.firstKey();
   }
 
-  private void updateHold(HoldId id, Instant hold) {
-    Long previous = hold == null ? holdsById.remove(id) : holdsById.put(id, hold.getMillis());
+  /** Moves one hold in the index from {@code previous} to {@code current} (null: none). */
+  private void moveHold(Long previous, Long current) {
     if (previous != null) {
       holdCounts.computeIfPresent(previous, (millis, count) -> count == 1 ? null : count - 1);
     }
-    if (hold != null) {
-      holdCounts.merge(hold.getMillis(), 1, Integer::sum);
+    if (current != null) {
+      holdCounts.merge(current, 1, Integer::sum);
     }
   }
 
@@ -185,9 +184,31 @@ public final class KeyedStates {
       return (T) cell.bound;
     }
 
+    /**
+     * Drops the live cells of {@code namespace} if none holds anything, and says whether it did
+     * (cells still waiting from a restore stay where they are). For a namespace its user is done
+     * with, such as a window past garbage collection: cleared cells stay bound, so without this a
+     * key would keep an entry for every window it ever had, in memory and in every snapshot's
+     * scan. Only for a namespace nobody holds a cell of: a later access binds fresh empty cells,
+     * which read as the cleared ones did.
+     */
+    public boolean forgetIfEmpty(StateNamespace namespace) {
+      Map<String, StateCell> byTag = cells.get(namespace);
+      if (byTag == null) {
+        return false;
+      }
+      for (StateCell cell : byTag.values()) {
+        if (!cell.isEmpty()) {
+          return false;
+        }
+      }
+      cells.remove(namespace);
+      return true;
+    }
+
     @SuppressWarnings("deprecation") // StateTag.bind: runners-core's StateTable binds this way.
     private StateCell bind(StateNamespace namespace, StateTag<?> address, StateContext<?> context) {
-      CellBinder binder = new CellBinder(namespace, address.getId(), context);
+      CellBinder binder = new CellBinder(context);
       address.bind(binder);
       StateCell cell = binder.bound;
       if (!restored.isEmpty()) {
@@ -209,7 +230,8 @@ public final class KeyedStates {
       }
       if (kind == StateCell.Kind.WATERMARK_HOLD) {
         // The index knew it by name; the cell re-registers it under its namespace.
-        updateHold(new HoldId(key, name.namespace(), name.tagId()), null);
+        RestoredHoldId id = new RestoredHoldId(key, name.namespace(), name.tagId());
+        moveHold(restoredHolds.remove(id), null);
       }
       try {
         DataInputStream in = SnapshotIo.reader(blob);
@@ -229,8 +251,9 @@ public final class KeyedStates {
       if (blob[0] == StateCell.Kind.WATERMARK_HOLD.ordinal()) {
         DataInputStream in = SnapshotIo.reader(blob);
         in.readByte();
-        updateHold(
-            new HoldId(key, name.namespace(), name.tagId()), Instant.ofEpochMilli(in.readLong()));
+        long millis = in.readLong();
+        RestoredHoldId id = new RestoredHoldId(key, name.namespace(), name.tagId());
+        moveHold(restoredHolds.put(id, millis), millis);
       }
     }
 
@@ -263,14 +286,10 @@ public final class KeyedStates {
      * order), remembering each cell's coders.
      */
     private final class CellBinder implements StateTag.StateBinder {
-      private final StateNamespace namespace;
-      private final String tagId;
       private final InMemoryStateInternals.InMemoryStateBinder inMemory;
       StateCell bound;
 
-      CellBinder(StateNamespace namespace, String tagId, StateContext<?> context) {
-        this.namespace = namespace;
-        this.tagId = tagId;
+      CellBinder(StateContext<?> context) {
         this.inMemory = new InMemoryStateInternals.InMemoryStateBinder(context);
       }
 
@@ -346,35 +365,41 @@ public final class KeyedStates {
       public WatermarkHoldState bindWatermark(
           StateTag<WatermarkHoldState> spec, TimestampCombiner timestampCombiner) {
         WatermarkHoldState state =
-            new TrackedHold(
-                inMemory.bindWatermark(spec, timestampCombiner),
-                new HoldId(key, namespace, tagId));
+            new TrackedHold(inMemory.bindWatermark(spec, timestampCombiner));
         bound = StateCell.watermarkHold(state);
         return state;
       }
     }
   }
 
-  /** A hold that tells the index about every change. */
+  /**
+   * A hold that tells the index about every change of its instant (an add that leaves it where it
+   * was, as ReduceFnRunner's for every element of a window, costs no index update).
+   */
   private final class TrackedHold implements WatermarkHoldState {
     private final WatermarkHoldState delegate;
-    private final HoldId id;
+    /** Where the index has this hold, or null. */
+    private Long indexedMillis;
 
-    TrackedHold(WatermarkHoldState delegate, HoldId id) {
+    TrackedHold(WatermarkHoldState delegate) {
       this.delegate = delegate;
-      this.id = id;
     }
 
     @Override
     public void add(Instant value) {
       delegate.add(value);
-      updateHold(id, delegate.read());
+      long millis = delegate.read().getMillis();
+      if (indexedMillis == null || indexedMillis != millis) {
+        moveHold(indexedMillis, millis);
+        indexedMillis = millis;
+      }
     }
 
     @Override
     public void clear() {
       delegate.clear();
-      updateHold(id, null);
+      moveHold(indexedMillis, null);
+      indexedMillis = null;
     }
 
     @Override

@@ -183,6 +183,9 @@ public final class KeyedTimers {
     Id id = new Id(key, data.getNamespace(), data.getTimerId(), data.getTimerFamilyId());
     Timer previous = byId.get(id);
     if (previous != null) {
+      if (previous.data().equals(data)) {
+        return; // Set again as it is (ReduceFnRunner does so for every element of a window).
+      }
       remove(previous);
     }
     Timer timer = new Timer(key, data);

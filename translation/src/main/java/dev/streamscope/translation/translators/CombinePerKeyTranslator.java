@@ -4,7 +4,7 @@ import dev.streamscope.translation.StageGraphBuilder.StageInput;
 import dev.streamscope.translation.TranslationContext;
 import dev.streamscope.translation.runtime.steps.GroupByKeyStep;
 import dev.streamscope.translation.runtime.steps.MergeAccumulatorsFn;
-import dev.streamscope.translation.runtime.steps.OnTimeCombineStep;
+import dev.streamscope.translation.runtime.steps.OnTimePanesStep;
 import dev.streamscope.translation.runtime.steps.PartialCombineStep;
 import dev.streamscope.vertex.graph.EdgeKind;
 import java.util.List;
@@ -27,7 +27,7 @@ import org.apache.beam.sdk.values.WindowingStrategy;
  * only where that cannot change the result: a plain CombineFn, no side inputs, non-merging
  * windows, the default trigger and end-of-window timestamps. Otherwise the composite is expanded
  * and its GroupByKey and ParDo translated as usual. Without allowed lateness every (key, window)
- * has exactly one pane, and {@link OnTimeCombineStep} emits it without a ReduceFnRunner.
+ * has exactly one pane, and {@link OnTimePanesStep} emits it without a ReduceFnRunner.
  */
 public final class CombinePerKeyTranslator {
   private static final int PARTIAL_ENTRIES_MAX = 10_000;
@@ -80,7 +80,7 @@ public final class CombinePerKeyTranslator {
             List.of(partials));
     MergeAccumulatorsFn<Object, Object> mergeFn =
         new MergeAccumulatorsFn<>(combineFn, accumulatorCoder);
-    boolean onlyOnTimePanes = windowing.getAllowedLateness().getMillis() == 0;
+    boolean onlyOnTimePanes = OnTimePanesStep.applies(windowing);
     context
         .stages()
         .rooted(
@@ -88,7 +88,7 @@ public final class CombinePerKeyTranslator {
             context.parallelism(),
             partition ->
                 onlyOnTimePanes
-                    ? new OnTimeCombineStep<>(
+                    ? OnTimePanesStep.combining(
                         name, combineFn, inputCoder.getKeyCoder(), accumulatorCoder, windowing)
                     : new GroupByKeyStep<>(
                     name,

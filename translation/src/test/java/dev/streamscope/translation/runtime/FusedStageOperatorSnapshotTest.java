@@ -48,6 +48,7 @@ import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
@@ -491,6 +492,54 @@ class FusedStageOperatorSnapshotTest {
     String combine = checked.vertex("Sum", 0);
     checked.assertStateMatters(combine);
     checked.assertRestoresAtEveryBoundary(combine, 71);
+  }
+
+  /**
+   * A GroupByKey with the default trigger (OnTimePanesStep) on bounded input: every value is held
+   * across bundles until the end of input fires all windows.
+   */
+  @Test
+  void groupByKeyWithOnlyOnTimePanesHoldsValuesUntilTheEnd() throws Exception {
+    Pipeline p = pipeline();
+    keyedInput(p, 50, 9)
+        .apply(Window.into(FixedWindows.of(Duration.standardSeconds(10))))
+        .apply("Grouping", GroupByKey.create())
+        .apply("Observe", Reshuffle.viaRandomKey());
+    Checked checked = checkEveryVertex(translate(p, 2), 4);
+    for (int partition = 0; partition < 2; partition++) {
+      String grouping = checked.vertex("Grouping", partition);
+      checked.assertStateMatters(grouping);
+      checked.assertRestoresAtEveryBoundary(grouping, 75 + partition);
+    }
+  }
+
+  /**
+   * A GroupByKey with the default trigger as the watermark moves: windows fire mid-run, so a
+   * restored step must hold the open ones, hold the watermark at the earliest, and drop late
+   * values of the fired ones.
+   */
+  @Test
+  void groupByKeyWithOnlyOnTimePanesAsTheWatermarkMoves() throws Exception {
+    Pipeline p = pipeline();
+    List<Long> timestamps = timestamps(40);
+    timestamps.add(20, 2_000L); // Late by then: its window has fired.
+    p.apply("Unbounded", Read.from(new ListUnboundedSource(timestamps, true)))
+        .apply(
+            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
+                .via(v -> KV.of(v % 3, v)))
+        .apply(Window.into(FixedWindows.of(Duration.standardSeconds(5))))
+        .apply("Grouping", GroupByKey.create())
+        .apply("Observe", Reshuffle.viaRandomKey());
+    Checked checked = checkEveryVertex(translate(p, 2), 2);
+    for (int partition = 0; partition < 2; partition++) {
+      String grouping = checked.vertex("Grouping", partition);
+      Trace plain = checked.plain().get(grouping);
+      assertTrue(
+          plain.bundles().stream().anyMatch(b -> !b.contains("watermarks -9223372036854775808")),
+          "the output watermark moved before the end: " + plain.bundles());
+      checked.assertStateMatters(grouping);
+      checked.assertRestoresAtEveryBoundary(grouping, 77 + partition);
+    }
   }
 
   /** Lifted Combine.perKey with allowed lateness: panes merge accumulators in a GroupByKey. */

@@ -2,6 +2,7 @@ package dev.streamscope.translation.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -121,6 +122,36 @@ class KeyedStatesTest {
         assertThrows(
             IllegalStateException.class, () -> copy.forKey(key("a"), null).state(WINDOW, notABag));
     assertTrue(wrong.getMessage().contains("BAG"), wrong.getMessage());
+  }
+
+  /**
+   * A namespace whose cells were all cleared is dropped; one with contents is kept; a later access
+   * binds empty cells; cells waiting from a restore are not lost; snapshots do not change.
+   */
+  @Test
+  void emptyNamespacesAreForgottenWithoutChangingWhatTheyHold() throws Exception {
+    KeyedStates states = filled();
+    KeyedStates.KeyState a = states.forKey(key("a"), null);
+    assertFalse(a.forgetIfEmpty(WINDOW), "the window still holds a bag and a hold");
+    assertFalse(a.forgetIfEmpty(StateNamespaces.window(
+        IntervalWindow.getCoder(), new IntervalWindow(new Instant(10_000), new Instant(20_000)))),
+        "a namespace never bound");
+    byte[] before = snapshot(states);
+    a.state(WINDOW, BAG).clear();
+    a.state(WINDOW, HOLD).clear();
+    byte[] cleared = snapshot(states);
+    assertTrue(a.forgetIfEmpty(WINDOW));
+    assertArrayEquals(cleared, snapshot(states));
+    assertEquals(2_500, states.holdMillis(), "b's hold only");
+    assertEquals(List.of(), list(a.state(WINDOW, BAG).read()));
+    assertNull(a.state(WINDOW, HOLD).read());
+    assertTrue(a.forgetIfEmpty(WINDOW), "bound again, still empty");
+
+    KeyedStates copy = restored(before);
+    KeyedStates.KeyState restoredA = copy.forKey(key("a"), null);
+    restoredA.state(WINDOW, HOLD).clear();
+    assertTrue(restoredA.forgetIfEmpty(WINDOW), "the hold was the only live cell");
+    assertEquals(List.of(3, 1), list(restoredA.state(WINDOW, BAG).read()), "read back after all");
   }
 
   private static <T> List<T> list(Iterable<T> values) {

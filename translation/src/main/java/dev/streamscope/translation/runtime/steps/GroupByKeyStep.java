@@ -15,6 +15,7 @@ import java.util.Map;
 import org.apache.beam.runners.core.LateDataUtils;
 import org.apache.beam.runners.core.NullSideInputReader;
 import org.apache.beam.runners.core.ReduceFnRunner;
+import org.apache.beam.runners.core.StateNamespaces;
 import org.apache.beam.runners.core.SystemReduceFn;
 import org.apache.beam.runners.core.TimerInternals.TimerData;
 import org.apache.beam.runners.core.triggers.ExecutableTriggerStateMachine;
@@ -174,6 +175,21 @@ public final class GroupByKeyStep<K, V, OutputT> extends Step {
         ReduceFnRunner<K, V, OutputT, BoundedWindow> runner = runnerFor(due.getKey(), null);
         runner.onTimers(due.getValue());
         runner.persist();
+        forgetExpiredWindows(due.getKey(), due.getValue());
+      }
+    }
+  }
+
+  /**
+   * Drops the (cleared) state cells of the timers' windows that are past garbage collection: the
+   * runner cleared them, and never sees their elements again ({@link #process} drops them).
+   */
+  private void forgetExpiredWindows(ByteKey key, List<TimerData> fired) {
+    KeyedStates.KeyState state = states.forKey(key, null);
+    for (TimerData timer : fired) {
+      if (timer.getNamespace() instanceof StateNamespaces.WindowNamespace<?> namespace
+          && isExpired(namespace.getWindow())) {
+        state.forgetIfEmpty(namespace);
       }
     }
   }
