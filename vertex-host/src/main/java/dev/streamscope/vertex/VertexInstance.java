@@ -83,6 +83,8 @@ final class VertexInstance implements OperatorContext {
   private long progressAtLastSnapshot = -1;
   private volatile long restoredVersion;
   private volatile long writtenVersion;
+  private volatile boolean begun;
+  private long readMillis;
 
   // Strong productions: the vertex waits for the snapshot holding its outputs ("commit").
   private final boolean strongProductions;
@@ -148,6 +150,7 @@ final class VertexInstance implements OperatorContext {
       begin(null);
       return;
     }
+    long startedAtMillis = executor.nowMillis();
     executor
         .executeBlocking(() -> snapshots.readAll(vertexId))
         .whenComplete(
@@ -158,6 +161,7 @@ final class VertexInstance implements OperatorContext {
                 }
                 return;
               }
+              readMillis = executor.nowMillis() - startedAtMillis;
               begin(newestUsable(all));
             });
   }
@@ -204,6 +208,7 @@ final class VertexInstance implements OperatorContext {
           return;
         }
       }
+      begun = true;
       inputs.onPublished(this::wakeUp);
       outputs.onReleased(this::wakeUp);
       // A rewrite checked against persisted segments may differ after its publish returned.
@@ -215,6 +220,7 @@ final class VertexInstance implements OperatorContext {
   }
 
   private void restore(VertexSnapshot snapshot) throws Exception {
+    long restoreStartMillis = executor.nowMillis();
     inputs.restore(snapshot.channels(), snapshot.mergeTurn());
     System.arraycopy(
         snapshot.inputWatermarkMillis(), 0, inputWatermarkMillis, 0, inputWatermarkMillis.length);
@@ -227,7 +233,10 @@ final class VertexInstance implements OperatorContext {
       operator.endTurn();
     }
     restoredVersion = snapshot.version();
-    LOG.info("Vertex {} restored from snapshot {}", vertexId, snapshot.version());
+    LOG.info(
+        "Vertex {} restored from snapshot {} ({} bytes of operator state; read {} ms, restore {} ms)",
+        vertexId, snapshot.version(), snapshot.operatorState().length, readMillis,
+        executor.nowMillis() - restoreStartMillis);
   }
 
   /** The version of the newest snapshot this instance wrote, or 0. */
@@ -237,6 +246,15 @@ final class VertexInstance implements OperatorContext {
 
   long consumedEvents() {
     return inputs.progress();
+  }
+
+  long inputBacklogEvents() {
+    return inputs.backlog();
+  }
+
+  /** Whether the instance restored its snapshot (if any) and runs. */
+  boolean begun() {
+    return begun;
   }
 
   /** The version of the snapshot this instance started from, or 0 if it started from scratch. */
@@ -485,6 +503,7 @@ final class VertexInstance implements OperatorContext {
         return;
       }
       inputs.gcBelow(unstableSnapshot.channels());
+      LOG.debug("Vertex {}: snapshot {} stable", vertexId, unstableSnapshot.version());
       unstableSnapshot = null;
     }
     long progress = inputs.progress() + outputs.progress();
@@ -506,6 +525,10 @@ final class VertexInstance implements OperatorContext {
     // input until the end, and a snapshot per interval would make the job quadratic).
     long costMs = executor.nowMillis() - now;
     nextSnapshotAtMillis = now + Math.max(checkpointIntervalMs, costMs * SNAPSHOT_COST_SHARE_INVERSE);
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("Vertex {}: snapshot {} of {} bytes cost {} ms; next at +{} ms", vertexId,
+          snapshot.version(), snapshot.operatorState().length, costMs, nextSnapshotAtMillis - now);
+    }
   }
 
   /** Writes {@code snapshot} off the vertex thread, then calls {@code onWritten} on it. */
@@ -634,6 +657,7 @@ final class VertexInstance implements OperatorContext {
     }
     unstableSnapshotWritten = true;
     writtenVersion = snapshot.version();
+    LOG.debug("Vertex {}: snapshot {} written", vertexId, snapshot.version());
     onSnapshotTimer(); // Settle it now if its outputs are already durable.
   }
 
