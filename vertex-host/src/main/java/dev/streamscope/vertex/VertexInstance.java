@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
  * as punctuation after the outputs it covers, at the end of each turn.
  *
  * <p>Snapshots (when the vertex has a {@link SnapshotStore}): at the end of an epoch, at most every
- * {@code checkpointIntervalMs} (further apart if taking one costs more than 1/20 of that), the
- * vertex saves a {@link VertexSnapshot}
- * (input positions, output seqs, watermarks, operator state) off its thread. Once the snapshot is
+ * {@code checkpointIntervalMs} (further apart if taking one costs the vertex's thread more than
+ * 1/20 of that in CPU time), the vertex saves a {@link VertexSnapshot} (input positions, output
+ * seqs, watermarks, operator state), encoded and written off its thread. Once the snapshot is
  * written and every output stream is durable up to its output seqs, it is <i>stable</i>: the
  * inputs are garbage-collected below its positions, and the next snapshot may start (so the
  * newest stable snapshot is never among the versions a store drops). A starting instance restores
@@ -76,12 +76,16 @@ final class VertexInstance implements OperatorContext {
   /** When the next snapshot may be taken: an interval, or more if snapshots are costly. */
   private long nextSnapshotAtMillis;
   private VertexSnapshot unstableSnapshot;
-  private boolean unstableSnapshotWritten;
   private CompletableFuture<Void> snapshotWrite = CompletableFuture.completedFuture(null);
   private boolean finishReported; // guarded by this
   private long snapshotTimerId = -1;
   private long progressAtLastSnapshot = -1;
   private volatile long restoredVersion;
+  /**
+   * The newest snapshot version whose write completed, set by the writing thread as soon as it
+   * completes: a busy vertex sees it mid-turn, before the write's completion reaches its thread
+   * (which waits for the end of the turn), so a long turn does not hold back the next snapshot.
+   */
   private volatile long writtenVersion;
   private volatile boolean begun;
   private long readMillis;
@@ -498,7 +502,8 @@ final class VertexInstance implements OperatorContext {
       return;
     }
     if (unstableSnapshot != null) {
-      if (!unstableSnapshotWritten || !outputs.durableUpTo(unstableSnapshot.outputStreams())) {
+      if (writtenVersion < unstableSnapshot.version()
+          || !outputs.durableUpTo(unstableSnapshot.outputStreams())) {
         retrySnapshotIn(checkpointIntervalMs);
         return;
       }
@@ -516,18 +521,23 @@ final class VertexInstance implements OperatorContext {
       return;
     }
     progressAtLastSnapshot = progress;
+    long cpuBeforeNanos = executor.threadCpuNanos();
     VertexSnapshot snapshot = takeSnapshot(false, operatorState());
     unstableSnapshot = snapshot;
-    unstableSnapshotWritten = false;
     write(snapshot, this::onSnapshotWritten);
-    // A snapshot costs time on the vertex's thread in proportion to its state: space them so that
-    // they take at most 1/SNAPSHOT_COST_SHARE_INVERSE of it (a batch stage's state grows with its
-    // input until the end, and a snapshot per interval would make the job quadratic).
-    long costMs = executor.nowMillis() - now;
-    nextSnapshotAtMillis = now + Math.max(checkpointIntervalMs, costMs * SNAPSHOT_COST_SHARE_INVERSE);
+    // A snapshot costs the vertex's thread work in proportion to its state: space them so that
+    // they take at most 1/SNAPSHOT_COST_SHARE_INVERSE of its time (a batch stage's state grows
+    // with its input until the end, and a snapshot per interval would make the job quadratic).
+    // The cost is the thread's CPU time, not wall time: on a loaded machine a small snapshot can
+    // wait for a CPU many times as long as it works, and spacing by that wait would leave a
+    // small-state (streaming) vertex without a recent snapshot, for a long replay after a kill.
+    long costNanos = Math.max(0, executor.threadCpuNanos() - cpuBeforeNanos);
+    nextSnapshotAtMillis =
+        now + Math.max(checkpointIntervalMs, costNanos * SNAPSHOT_COST_SHARE_INVERSE / 1_000_000);
     if (LOG.isDebugEnabled()) {
-      LOG.debug("Vertex {}: snapshot {} of {} bytes cost {} ms; next at +{} ms", vertexId,
-          snapshot.version(), snapshot.operatorState().length, costMs, nextSnapshotAtMillis - now);
+      LOG.debug("Vertex {}: snapshot {} of {} bytes cost {} us of CPU, {} ms of wall time; next at"
+              + " +{} ms", vertexId, snapshot.version(), snapshot.operatorState().length,
+          costNanos / 1000, executor.nowMillis() - now, nextSnapshotAtMillis - now);
     }
   }
 
@@ -536,13 +546,14 @@ final class VertexInstance implements OperatorContext {
     if (killed) {
       return; // Killed in the middle of this turn: a crashed vertex writes nothing more either.
     }
-    byte[] payload = snapshot.encode();
     CompletableFuture<Void> written = new CompletableFuture<>();
     snapshotWrite = written;
     executor
         .executeBlocking(
             () -> {
-              snapshots.write(vertexId, snapshot.version(), payload);
+              // Encoded here, off the vertex's thread: a snapshot does not change once taken.
+              snapshots.write(vertexId, snapshot.version(), snapshot.encode());
+              writtenVersion = snapshot.version(); // Versions only grow: one write at a time.
               return null;
             })
         .whenComplete(
@@ -590,7 +601,6 @@ final class VertexInstance implements OperatorContext {
                 + snapshot.version() + ", which holds them, failed: " + error,
             error);
       }
-      writtenVersion = snapshot.version();
       outputs.releaseHeld();
       inputs.gcBelow(snapshot.channels());
       if (snapshot.finished()) {
@@ -655,8 +665,6 @@ final class VertexInstance implements OperatorContext {
       unstableSnapshot = null;
       return;
     }
-    unstableSnapshotWritten = true;
-    writtenVersion = snapshot.version();
     LOG.debug("Vertex {}: snapshot {} written", vertexId, snapshot.version());
     onSnapshotTimer(); // Settle it now if its outputs are already durable.
   }
