@@ -86,6 +86,8 @@ final class VertexInstance implements OperatorContext {
    * completes: a busy vertex sees it mid-turn, before the write's completion reaches its thread
    * (which waits for the end of the turn), so a long turn does not hold back the next snapshot.
    */
+  private volatile long landedVersion;
+  /** The newest snapshot version written, once its completion reached the vertex's thread. */
   private volatile long writtenVersion;
   private volatile boolean begun;
   private long readMillis;
@@ -502,7 +504,7 @@ final class VertexInstance implements OperatorContext {
       return;
     }
     if (unstableSnapshot != null) {
-      if (writtenVersion < unstableSnapshot.version()
+      if (landedVersion < unstableSnapshot.version()
           || !outputs.durableUpTo(unstableSnapshot.outputStreams())) {
         retrySnapshotIn(checkpointIntervalMs);
         return;
@@ -553,7 +555,7 @@ final class VertexInstance implements OperatorContext {
             () -> {
               // Encoded here, off the vertex's thread: a snapshot does not change once taken.
               snapshots.write(vertexId, snapshot.version(), snapshot.encode());
-              writtenVersion = snapshot.version(); // Versions only grow: one write at a time.
+              landedVersion = snapshot.version(); // Versions only grow: one write at a time.
               return null;
             })
         .whenComplete(
@@ -601,6 +603,7 @@ final class VertexInstance implements OperatorContext {
                 + snapshot.version() + ", which holds them, failed: " + error,
             error);
       }
+      writtenVersion = snapshot.version();
       outputs.releaseHeld();
       inputs.gcBelow(snapshot.channels());
       if (snapshot.finished()) {
@@ -656,6 +659,10 @@ final class VertexInstance implements OperatorContext {
   }
 
   private synchronized void onSnapshotWritten(VertexSnapshot snapshot, Throwable error) {
+    if (error == null) {
+      // Settled already, maybe, if the vertex saw it land mid-turn (landedVersion).
+      writtenVersion = Math.max(writtenVersion, snapshot.version());
+    }
     if (snapshot != unstableSnapshot) {
       return;
     }
