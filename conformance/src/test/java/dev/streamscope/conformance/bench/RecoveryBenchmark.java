@@ -47,10 +47,11 @@ import org.joda.time.Instant;
  * Usage: {@code RecoveryBenchmark [events]}; run with {@code ./mvnw -q -pl conformance
  * test-compile exec:exec -Dbench.main=dev.streamscope.conformance.bench.RecoveryBenchmark}
  * (events: {@code -Dbench.events}, 10M by default; {@code -Dbench.skipKills=true} skips part 2,
- * {@code -Dbench.killsOnly=true} part 1, {@code -Dbench.skipStreaming} and {@code
- * -Dbench.skipBatch} a job of part 2, {@code -Dbench.killRepeats} (3) kills per row; the streaming
- * job: {@code -Dbench.ratePerSecond}
- * (20,000) for {@code -Dbench.streamingSeconds} (12); keep the rate well under what the machine's
+ * and, running the class directly with {@code java -cp}, {@code -Dbench.killsOnly=true} part 1,
+ * {@code -Dbench.skipStreaming} and {@code -Dbench.skipBatch} a job of part 2, {@code
+ * -Dbench.killRepeats} (3) kills per row, {@code -Dbench.trace} the backlog while catching up; the
+ * streaming job: {@code -Dbench.ratePerSecond}
+ * (10,000) for {@code -Dbench.streamingSeconds} (12); keep the rate well under what the machine's
  * grouping vertices sustain, or no replacement can catch up). Each throughput is the fastest of
  * three runs.
  */
@@ -111,7 +112,7 @@ public final class RecoveryBenchmark {
    * vertex of the Group stage killed in each, at every checkpoint interval.
    */
   private static void recoveryTimes(long events) throws Exception {
-    long ratePerSecond = Long.getLong("bench.ratePerSecond", 20_000);
+    long ratePerSecond = Long.getLong("bench.ratePerSecond", 10_000);
     long streamingEvents = ratePerSecond * Long.getLong("bench.streamingSeconds", 12);
     long[] intervalsMs = {100, 250, 500, 1000};
     if (!Boolean.getBoolean("bench.skipStreaming")) {
@@ -130,9 +131,9 @@ public final class RecoveryBenchmark {
             + " backlog <= backlog max: its 90th percentile over the 20%% of its input before the kill,"
             + " at least %d ms of its input%n",
         streamingEvents, ratePerSecond, CAUGHT_UP_LAG_MS);
-    System.out.printf(Locale.ROOT, "  without a kill: %.2f s%n",
-        plainRunSeconds(p -> streamingGroupSum(p, streamingEvents, ratePerSecond), streamingEvents, true));
     Consumer<Pipeline> streaming = p -> streamingGroupSum(p, streamingEvents, ratePerSecond);
+    System.out.printf(Locale.ROOT, "  without a kill: %.2f s%n",
+        plainRunSeconds(streaming, streamingEvents, true));
     // Warm-up: the first restore in a JVM loads and compiles the restore path.
     killAndCatchUp(streaming, streamingEvents, 1000, true, ratePerSecond);
     printHeader();
