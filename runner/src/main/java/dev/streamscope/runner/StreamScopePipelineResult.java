@@ -151,6 +151,22 @@ public final class StreamScopePipelineResult implements PipelineResult {
     return job.consumedEvents(vertexId);
   }
 
+  /**
+   * Input events published to the current instance of {@code vertexId} and not consumed yet: how
+   * far it is behind its live input (racy; for benchmarks).
+   */
+  public long inputBacklogEvents(String vertexId) {
+    return job.inputBacklogEvents(vertexId);
+  }
+
+  /**
+   * Whether the current instance of {@code vertexId} has started (restored its snapshot, if any,
+   * and consumes its input).
+   */
+  public boolean vertexBegun(String vertexId) {
+    return job.vertexBegun(vertexId);
+  }
+
   /** How many vertex restarts the job needed so far (injected kills included). */
   public int restarts() {
     return job.restarts();

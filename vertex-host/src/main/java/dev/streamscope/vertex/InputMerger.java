@@ -146,6 +146,15 @@ final class InputMerger {
     return sum;
   }
 
+  /** Events published on the channels and not consumed yet (racy: for progress displays). */
+  long backlog() {
+    long sum = 0;
+    for (Channel channel : channels) {
+      sum += Math.max(0, channel.stream.publishedSeq() - channel.position);
+    }
+    return sum;
+  }
+
   int turn() {
     return turn;
   }

@@ -289,6 +289,22 @@ public final class Job {
   }
 
   /**
+   * Input events published to the current instance of {@code vertexId} that it has not consumed
+   * yet: how far it is behind its live input. Read racily: for progress displays and benchmarks.
+   */
+  public synchronized long inputBacklogEvents(String vertexId) {
+    return slots.get(vertexId).instance.inputBacklogEvents();
+  }
+
+  /**
+   * Whether the current instance of {@code vertexId} has started: restored its snapshot (if any)
+   * and consumes its input.
+   */
+  public synchronized boolean vertexBegun(String vertexId) {
+    return slots.get(vertexId).instance.begun();
+  }
+
+  /**
    * Recomputes what vertex {@code vertexId} wrote, if it had finished: a reader found part of its
    * output gone (its worker's process died before persisting it, see {@code RegenerationHook}). A
    * fresh instance starts as a restarted one does, from its newest snapshot its outputs can

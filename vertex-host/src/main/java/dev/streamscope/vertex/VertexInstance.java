@@ -32,9 +32,9 @@ import org.slf4j.LoggerFactory;
  * as punctuation after the outputs it covers, at the end of each turn.
  *
  * <p>Snapshots (when the vertex has a {@link SnapshotStore}): at the end of an epoch, at most every
- * {@code checkpointIntervalMs} (further apart if taking one costs more than 1/20 of that), the
- * vertex saves a {@link VertexSnapshot}
- * (input positions, output seqs, watermarks, operator state) off its thread. Once the snapshot is
+ * {@code checkpointIntervalMs} (further apart if taking one costs the vertex's thread more than
+ * 1/20 of that in CPU time), the vertex saves a {@link VertexSnapshot} (input positions, output
+ * seqs, watermarks, operator state), encoded and written off its thread. Once the snapshot is
  * written and every output stream is durable up to its output seqs, it is <i>stable</i>: the
  * inputs are garbage-collected below its positions, and the next snapshot may start (so the
  * newest stable snapshot is never among the versions a store drops). A starting instance restores
@@ -87,13 +87,21 @@ final class VertexInstance implements OperatorContext {
   /** When the next snapshot may be taken: an interval, or more if snapshots are costly. */
   private long nextSnapshotAtMillis;
   private VertexSnapshot unstableSnapshot;
-  private boolean unstableSnapshotWritten;
   private CompletableFuture<Void> snapshotWrite = CompletableFuture.completedFuture(null);
   private boolean finishReported; // guarded by this
   private long snapshotTimerId = -1;
   private long progressAtLastSnapshot = -1;
   private volatile long restoredVersion;
+  /**
+   * The newest snapshot version whose write completed, set by the writing thread as soon as it
+   * completes: a busy vertex sees it mid-turn, before the write's completion reaches its thread
+   * (which waits for the end of the turn), so a long turn does not hold back the next snapshot.
+   */
+  private volatile long landedVersion;
+  /** The newest snapshot version written, once its completion reached the vertex's thread. */
   private volatile long writtenVersion;
+  private volatile boolean begun;
+  private long readMillis;
 
   // Strong productions: the vertex waits for the snapshot holding its outputs ("commit").
   private final boolean strongProductions;
@@ -166,6 +174,7 @@ final class VertexInstance implements OperatorContext {
   }
 
   private void readSnapshotsAndBegin(int retries) {
+    long startedAtMillis = executor.nowMillis();
     executor
         .executeBlocking(() -> snapshots.readAll(vertexId))
         .whenComplete(
@@ -184,6 +193,7 @@ final class VertexInstance implements OperatorContext {
                 }
                 return;
               }
+              readMillis = executor.nowMillis() - startedAtMillis;
               begin(newestUsable(all));
             });
   }
@@ -234,6 +244,7 @@ final class VertexInstance implements OperatorContext {
           return;
         }
       }
+      begun = true;
       inputs.onPublished(this::wakeUp);
       outputs.onReleased(this::wakeUp);
       // A rewrite checked against persisted segments may differ after its publish returned.
@@ -245,6 +256,7 @@ final class VertexInstance implements OperatorContext {
   }
 
   private void restore(VertexSnapshot snapshot) throws Exception {
+    long restoreStartMillis = executor.nowMillis();
     inputs.restore(snapshot.channels(), snapshot.mergeTurn());
     System.arraycopy(
         snapshot.inputWatermarkMillis(), 0, inputWatermarkMillis, 0, inputWatermarkMillis.length);
@@ -257,7 +269,10 @@ final class VertexInstance implements OperatorContext {
       endTurn();
     }
     restoredVersion = snapshot.version();
-    LOG.info("Vertex {} restored from snapshot {}", vertexId, snapshot.version());
+    LOG.info(
+        "Vertex {} restored from snapshot {} ({} bytes of operator state; read {} ms, restore {} ms)",
+        vertexId, snapshot.version(), snapshot.operatorState().length, readMillis,
+        executor.nowMillis() - restoreStartMillis);
   }
 
   /** The version of the newest snapshot this instance wrote, or 0. */
@@ -267,6 +282,15 @@ final class VertexInstance implements OperatorContext {
 
   long consumedEvents() {
     return inputs.progress();
+  }
+
+  long inputBacklogEvents() {
+    return inputs.backlog();
+  }
+
+  /** Whether the instance restored its snapshot (if any) and runs. */
+  boolean begun() {
+    return begun;
   }
 
   /** The version of the snapshot this instance started from, or 0 if it started from scratch. */
@@ -543,12 +567,14 @@ final class VertexInstance implements OperatorContext {
       return;
     }
     if (unstableSnapshot != null) {
-      if (!unstableSnapshotWritten || !outputs.durableUpTo(unstableSnapshot.outputStreams())) {
+      if (landedVersion < unstableSnapshot.version()
+          || !outputs.durableUpTo(unstableSnapshot.outputStreams())) {
         retrySnapshotIn(checkpointIntervalMs);
         return;
       }
       inputs.gcBelow(unstableSnapshot.channels());
       long stableVersion = unstableSnapshot.version();
+      LOG.debug("Vertex {}: snapshot {} stable", vertexId, stableVersion);
       unstableSnapshot = null;
       operator.stableUpTo(stableVersion);
     }
@@ -562,15 +588,24 @@ final class VertexInstance implements OperatorContext {
       return;
     }
     progressAtLastSnapshot = progress;
+    long cpuBeforeNanos = executor.threadCpuNanos();
     VertexSnapshot snapshot = takeSnapshot();
     unstableSnapshot = snapshot;
-    unstableSnapshotWritten = false;
     write(snapshot, this::onSnapshotWritten);
-    // A snapshot costs time on the vertex's thread in proportion to its state: space them so that
-    // they take at most 1/SNAPSHOT_COST_SHARE_INVERSE of it (a batch stage's state grows with its
-    // input until the end, and a snapshot per interval would make the job quadratic).
-    long costMs = executor.nowMillis() - now;
-    nextSnapshotAtMillis = now + Math.max(checkpointIntervalMs, costMs * SNAPSHOT_COST_SHARE_INVERSE);
+    // A snapshot costs the vertex's thread work in proportion to its state: space them so that
+    // they take at most 1/SNAPSHOT_COST_SHARE_INVERSE of its time (a batch stage's state grows
+    // with its input until the end, and a snapshot per interval would make the job quadratic).
+    // The cost is the thread's CPU time, not wall time: on a loaded machine a small snapshot can
+    // wait for a CPU many times as long as it works, and spacing by that wait would leave a
+    // small-state (streaming) vertex without a recent snapshot, for a long replay after a kill.
+    long costNanos = Math.max(0, executor.threadCpuNanos() - cpuBeforeNanos);
+    nextSnapshotAtMillis =
+        now + Math.max(checkpointIntervalMs, costNanos * SNAPSHOT_COST_SHARE_INVERSE / 1_000_000);
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("Vertex {}: snapshot {} of {} bytes cost {} us of CPU, {} ms of wall time; next at"
+              + " +{} ms", vertexId, snapshot.version(), snapshot.operatorState().length,
+          costNanos / 1000, executor.nowMillis() - now, nextSnapshotAtMillis - now);
+    }
   }
 
   /** Writes {@code snapshot} off the vertex thread, then calls {@code onWritten} on it. */
@@ -578,13 +613,14 @@ final class VertexInstance implements OperatorContext {
     if (killed) {
       return; // Killed in the middle of this turn: a crashed vertex writes nothing more either.
     }
-    byte[] payload = snapshot.encode();
     CompletableFuture<Void> written = new CompletableFuture<>();
     snapshotWrite = written;
     executor
         .executeBlocking(
             () -> {
-              snapshots.write(vertexId, snapshot.version(), payload);
+              // Encoded here, off the vertex's thread: a snapshot does not change once taken.
+              snapshots.write(vertexId, snapshot.version(), snapshot.encode());
+              landedVersion = snapshot.version(); // Versions only grow: one write at a time.
               return null;
             })
         .whenComplete(
@@ -713,6 +749,10 @@ final class VertexInstance implements OperatorContext {
   }
 
   private synchronized void onSnapshotWritten(VertexSnapshot snapshot, Throwable error) {
+    if (error == null) {
+      // Settled already, maybe, if the vertex saw it land mid-turn (landedVersion).
+      writtenVersion = Math.max(writtenVersion, snapshot.version());
+    }
     if (snapshot != unstableSnapshot) {
       return;
     }
@@ -722,8 +762,7 @@ final class VertexInstance implements OperatorContext {
       unstableSnapshot = null;
       return;
     }
-    unstableSnapshotWritten = true;
-    writtenVersion = snapshot.version();
+    LOG.debug("Vertex {}: snapshot {} written", vertexId, snapshot.version());
     onSnapshotTimer(); // Settle it now if its outputs are already durable.
   }
 

@@ -12,6 +12,16 @@ public interface VertexExecutor {
   /** Processing time as this vertex sees it (workers' clocks may disagree). */
   long nowMillis();
 
+  /**
+   * Time the calling thread (the vertex's) has run on a CPU, in nanoseconds: what a piece of the
+   * vertex's own work costs, without the time its thread waited for a CPU or for a garbage
+   * collection (on a loaded machine, wall time can be many times the work). Only differences
+   * mean something. Defaults to processing time, for executors that cannot tell them apart.
+   */
+  default long threadCpuNanos() {
+    return nowMillis() * 1_000_000;
+  }
+
   /** Runs {@code task} later on this vertex's thread. May be called from any thread. */
   void execute(Runnable task);
 

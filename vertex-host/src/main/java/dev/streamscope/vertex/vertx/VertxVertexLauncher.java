@@ -10,6 +10,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -77,6 +79,8 @@ public final class VertxVertexLauncher implements VertexLauncher {
 
   /** A {@link VertexExecutor} over one Vert.x context. */
   private static final class ContextExecutor implements VertexExecutor {
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
     private final Context context;
 
     ContextExecutor(Context context) {
@@ -86,6 +90,13 @@ public final class VertxVertexLauncher implements VertexLauncher {
     @Override
     public long nowMillis() {
       return Clock.SYSTEM.nowMillis();
+    }
+
+    @Override
+    public long threadCpuNanos() {
+      return THREADS.isCurrentThreadCpuTimeSupported()
+          ? THREADS.getCurrentThreadCpuTime()
+          : System.nanoTime();
     }
 
     @Override
