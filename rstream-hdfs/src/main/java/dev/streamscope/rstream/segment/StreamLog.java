@@ -569,23 +569,33 @@ public final class StreamLog {
 
   /**
    * Deletes the oldest segments whose whole coverage lies below {@code seq}, except the one the
-   * flush chain appends to and the last one.
+   * flush chain appends to and the last one, oldest first.
+   *
+   * <p>A segment leaves the list only once its file is gone, so a failed delete stops here and a
+   * later call retries it: the files left always cover one contiguous range of seqs. (Forgetting
+   * a segment whose file survived would let later calls delete the newer ones above it, and
+   * recovery would find a hole between it and the rest.)
    *
    * @return the number of segments deleted
+   * @throws IOException if a delete failed; the segments deleted before it stay deleted
    */
   public int deleteBelow(long seq) throws IOException {
-    List<Segment> doomed = new ArrayList<>();
-    synchronized (this) {
-      while (doomed.size() < segments.size() && collectable(doomed.size(), seq)) {
-        doomed.add(segments.get(doomed.size()));
+    int deleted = 0;
+    while (true) {
+      Segment oldest;
+      synchronized (this) {
+        if (segments.isEmpty() || !collectable(0, seq)) {
+          return deleted;
+        }
+        oldest = segments.get(0);
       }
-      segments.subList(0, doomed.size()).clear();
-    }
-    for (Segment segment : doomed) {
       // The sidecar first: a crash in between leaves a segment that recovery scans, no orphan.
-      fs.delete(SegmentIndexFile.pathOf(segment.path), false);
-      fs.delete(segment.path, false);
+      fs.delete(SegmentIndexFile.pathOf(oldest.path), false);
+      fs.delete(oldest.path, false);
+      synchronized (this) {
+        segments.remove(oldest);
+      }
+      deleted++;
     }
-    return doomed.size();
   }
 }

@@ -100,6 +100,7 @@
  * sidecars of sealed segments and scans just the segment the crashed writer had open (which has
  * no sidecar); corruption inside a sealed segment surfaces when it is read, not at recovery.
  * Garbage collection deletes a sidecar before its segment, so a crash in between leaves a segment
- * that recovery scans rather than an orphan sidecar.
+ * that recovery scans rather than an orphan sidecar; it deletes the oldest segment first and
+ * stops at a failed delete, so the segments left never have a hole between them.
  */
 package dev.streamscope.rstream.segment;

@@ -2,11 +2,13 @@ package dev.streamscope.rstream.segment;
 
 import static dev.streamscope.rstream.testing.TestFiles.event;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamscope.rstream.StreamEvent;
+import dev.streamscope.rstream.testing.FaultyFileSystem;
 import dev.streamscope.rstream.testing.TestFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -189,5 +191,28 @@ class SegmentFormatTest {
     assertEquals(6, fromFirst.length, "segment 0 covers [0, 6)");
     StreamEvent[] fromSecond = log.read(6, 16, 1 << 20);
     assertEquals(10, fromSecond.length);
+  }
+
+  @Test
+  void aSegmentWhoseDeletionFailedIsCollectedLaterNotForgotten() throws IOException {
+    // Simulator seed 100: a failed delete made the log forget segment 0 while its file stayed;
+    // later collections deleted the segments above it, and recovery found a hole after it.
+    FaultyFileSystem faulty = new FaultyFileSystem(fs);
+    StreamLog log = StreamLog.create(faulty, dir, "s/1", FlushMode.HFLUSH, 1); // a segment per batch
+    for (long seq = 0; seq < 20; seq += 5) {
+      log.append(TestFiles::event, seq, seq + 5, Long.MAX_VALUE); // segments 0..3, 5 seqs each
+    }
+    faulty.failDeletes(true);
+    assertThrows(IOException.class, () -> log.deleteBelow(10));
+    assertEquals(0, log.floorSeq(), "segment 0 is still the log's");
+    faulty.failDeletes(false);
+    assertEquals(3, log.deleteBelow(15), "segments 0, 1 and 2, oldest first");
+    for (long number = 0; number < 3; number++) {
+      assertFalse(Files.exists(localFile(number)), "segment " + number);
+    }
+    StreamLog recovered = StreamLog.recover(fs, dir, "s/1", FlushMode.HFLUSH, 1);
+    assertEquals(15, recovered.floorSeq());
+    assertEquals(20, recovered.endSeq());
+    assertTrue(event(15).sameContent(recovered.read(15, 20, 1 << 20)[0]));
   }
 }

@@ -15,12 +15,14 @@ import org.apache.hadoop.util.Progressable;
 
 /**
  * A file system whose creates, writes and flushes fail while {@link #failWrites} is set; with
- * {@link #tearWrites} a failing write first writes half of its bytes (a torn write). After {@link
- * #failReads}{@code (n)} the next {@code n} reads from files it opened fail.
+ * {@link #tearWrites} a failing write first writes half of its bytes (a torn write). Deletes fail
+ * while {@link #failDeletes} is set. After {@link #failReads}{@code (n)} the next {@code n} reads
+ * from files it opened fail.
  */
 public final class FaultyFileSystem extends FilterFileSystem {
   private volatile boolean failWrites;
   private volatile boolean tearWrites;
+  private volatile boolean failDeletes;
   private final AtomicInteger readFailuresLeft = new AtomicInteger();
   private final AtomicInteger readFailures = new AtomicInteger();
 
@@ -35,6 +37,10 @@ public final class FaultyFileSystem extends FilterFileSystem {
 
   public void tearWrites(boolean tear) {
     this.tearWrites = tear;
+  }
+
+  public void failDeletes(boolean fail) {
+    this.failDeletes = fail;
   }
 
   /** Makes the next {@code count} reads fail (on top of those still to fail). */
@@ -79,6 +85,14 @@ public final class FaultyFileSystem extends FilterFileSystem {
     FSDataOutputStream out =
         super.create(f, permission, overwrite, bufferSize, replication, blockSize, progress);
     return new FSDataOutputStream(new FaultyOut(out), null);
+  }
+
+  @Override
+  public boolean delete(Path f, boolean recursive) throws IOException {
+    if (failDeletes) {
+      throw new IOException("injected failure: delete " + f);
+    }
+    return super.delete(f, recursive);
   }
 
   private final class FaultyOut extends OutputStream implements Syncable {
