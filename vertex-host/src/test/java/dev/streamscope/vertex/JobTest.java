@@ -186,6 +186,14 @@ class JobTest {
   /** Logs every event written to every stream, in seq order; rewrites of a seq are counted. */
   private static final class RecordingStore implements dev.streamscope.rstream.RStreamStore {
     final Map<String, List<String>> written = new ConcurrentHashMap<>();
+
+    /** A copy of what {@code streamId} was written so far (its writer may append meanwhile). */
+    List<String> writtenTo(String streamId) {
+      List<String> log = written.getOrDefault(streamId, List.of());
+      synchronized (log) {
+        return List.copyOf(log);
+      }
+    }
     final java.util.concurrent.atomic.AtomicLong rewrites = new java.util.concurrent.atomic.AtomicLong();
     private final InMemoryRStreamStore delegate;
 
@@ -376,12 +384,12 @@ class JobTest {
       String odds = "odds/out0/p0->record/in1/p0";
       org.awaitility.Awaitility.await()
           .atMost(java.time.Duration.ofSeconds(30))
-          .until(() -> store.written.getOrDefault(odds, List.of()).stream().anyMatch(e -> e.contains(":END:")));
+          .until(() -> store.writtenTo(odds).stream().anyMatch(e -> e.contains(":END:")));
       job.regenerate("record#0"); // Running: it writes what it must anyway; nothing to do.
       job.regenerate("odds#0");
       org.awaitility.Awaitility.await()
           .atMost(java.time.Duration.ofSeconds(30))
-          .until(() -> store.rewrites.get() >= store.written.get(odds).size());
+          .until(() -> store.rewrites.get() >= store.writtenTo(odds).size());
       GATE_OPEN.set(true);
       job.completion().get(60, TimeUnit.SECONDS);
     } finally {
