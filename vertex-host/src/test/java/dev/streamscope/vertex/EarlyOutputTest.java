@@ -9,8 +9,6 @@ import dev.streamscope.vertex.graph.InputSpec;
 import dev.streamscope.vertex.graph.JobGraph;
 import dev.streamscope.vertex.graph.StageSpec;
 import dev.streamscope.vertex.snapshot.InMemorySnapshotStore;
-import dev.streamscope.vertex.vertx.VertxVertexLauncher;
-import io.vertx.core.Vertx;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.nio.ByteBuffer;
@@ -24,8 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -42,22 +40,16 @@ class EarlyOutputTest {
   /** What a positive wait allows; a behaviour that is missing fails the test after this. */
   private static final Duration WAIT_MAX = Duration.ofSeconds(30);
 
-  private Vertx vertx;
+  @RegisterExtension final VertxJobs jobs = new VertxJobs();
   /** Released by the test (and in tearDown): a blocked operator waits for it. */
   private final CountDownLatch release = new CountDownLatch(1);
   /** Counted down by an operator once it blocks on {@link #release}. */
   private final CountDownLatch blocked = new CountDownLatch(1);
   private final AtomicReference<Job> running = new AtomicReference<>();
 
-  @BeforeEach
-  void startVertx() {
-    vertx = Vertx.vertx();
-  }
-
   @AfterEach
-  void stopVertx() throws Exception {
-    release.countDown();
-    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  void releaseBlockedOperator() {
+    release.countDown(); // Before Vert.x closes: a blocked vertex would hold up its close.
   }
 
   /** Blocks the calling vertex thread until the test releases it. */
@@ -105,17 +97,8 @@ class EarlyOutputTest {
    * Forwards each element as {@code (value, value)}; its first watermark advance blocks until
    * the test releases it, as a timer flushing to a slow outside system would.
    */
-  private final class SlowTimers implements Operator {
+  private final class SlowTimers extends TestOperator {
     private final AtomicBoolean firstAdvance = new AtomicBoolean(true);
-    private OperatorContext context;
-
-    @Override
-    public void open(OperatorContext context) {
-      this.context = context;
-    }
-
-    @Override
-    public void startBundle() {}
 
     @Override
     public void processElement(int input, byte[] payload) {
@@ -128,18 +111,8 @@ class EarlyOutputTest {
       if (firstAdvance.getAndSet(false)) {
         blockUntilReleased();
       }
+      // Passes no watermark on: its output's stays at the start until the end.
     }
-
-    @Override
-    public void finishBundle() {}
-
-    @Override
-    public long outputWatermark(int output) {
-      return Long.MIN_VALUE;
-    }
-
-    @Override
-    public void close() {}
   }
 
   @Test
@@ -152,7 +125,7 @@ class EarlyOutputTest {
             .add(new StageSpec("timers", 1, List.of(new InputSpec("numbers", 0, EdgeKind.FORWARD)), 1, p -> new SlowTimers()))
             .add(collect("collect", "timers", collector));
     InMemoryRStreamStore streams = new InMemoryRStreamStore();
-    Job job = Job.start(graph, streams, new VertxVertexLauncher(vertx), CONFIG);
+    Job job = jobs.start(graph, streams, CONFIG);
     try {
       assertTrue(blocked.await(30, TimeUnit.SECONDS), "the first watermark advance started");
       // The turn that read the first epoch is stuck in its watermark advance: what the epoch's
@@ -171,7 +144,7 @@ class EarlyOutputTest {
           "published: the epoch's elements, not its punctuation (its timers have not finished)");
 
       release.countDown();
-      job.completion().get(60, TimeUnit.SECONDS);
+      VertxJobs.awaitCompletion(job);
       List<Long> all = new ArrayList<>();
       for (long value = 0; value < end; value++) {
         all.add(value);
@@ -179,7 +152,7 @@ class EarlyOutputTest {
       assertEquals(all, pairs(collector.get()).stream().map(p -> p[0]).toList(), "every element once, in order");
     } finally {
       release.countDown();
-      job.stop().get(30, TimeUnit.SECONDS);
+      VertxJobs.stop(job);
     }
   }
 
@@ -189,68 +162,16 @@ class EarlyOutputTest {
    * A source partition that got no data yet: emits {@code first, first + step, ...} below {@code
    * end} once its gate opens, and until then nothing at all, not even a watermark.
    */
-  private static final class SilentUntilOpen implements SourceOperator {
-    private final int first;
-    private final int end;
-    private final int step;
-    private final AtomicBoolean gateOpen;
-    private int next;
-    private OperatorContext context;
-
+  private static final class SilentUntilOpen extends SnapshotOperators.Range {
     SilentUntilOpen(int first, int end, int step, AtomicBoolean gateOpen) {
-      this.first = first;
-      this.next = first;
-      this.end = end;
-      this.step = step;
-      this.gateOpen = gateOpen;
+      super(first, end, step, gateOpen, first, 4);
     }
-
-    @Override
-    public void open(OperatorContext context) {
-      this.context = context;
-    }
-
-    @Override
-    public void startBundle() {}
-
-    @Override
-    public Status emit(int maxElements) {
-      if (!gateOpen.get()) {
-        return Status.IDLE;
-      }
-      for (int i = 0; i < maxElements && next < end; i++, next += step) {
-        context.emit(0, next, ByteBuffer.allocate(4).putInt(next).array());
-      }
-      return next >= end ? Status.DONE : Status.MORE;
-    }
-
-    @Override
-    public void finishBundle() {}
 
     @Override
     public long outputWatermark(int output) {
-      if (next >= end) {
-        return Long.MAX_VALUE;
-      }
-      return next == first ? Long.MIN_VALUE : next; // Silent: no punctuation either.
-    }
-
-    @Override
-    public void close() {}
-
-    @Override
-    public boolean snapshotsSupported() {
-      return true;
-    }
-
-    @Override
-    public void snapshotState(long snapshotVersion, DataOutputStream out) throws Exception {
-      out.writeInt(next);
-    }
-
-    @Override
-    public void restoreState(DataInputStream in) throws Exception {
-      next = in.readInt();
+      long watermarkMillis = super.outputWatermark(output);
+      // Silent until its first element: no punctuation either (unless it has nothing to send).
+      return next == first && watermarkMillis != Long.MAX_VALUE ? Long.MIN_VALUE : watermarkMillis;
     }
   }
 
@@ -258,23 +179,13 @@ class EarlyOutputTest {
    * Emits {@code (value, n)} for its n-th element, so its output shows the order it merged its
    * inputs in; n is its state. Kills its own vertex when it reaches {@code killAt} (if >= 0).
    */
-  private final class Numbering implements Operator {
+  private final class Numbering extends TestOperator.Snapshotting {
     private final int killAt;
-    private OperatorContext context;
     private long n;
-    private long watermarkMillis = Long.MIN_VALUE;
 
     Numbering(int killAt) {
       this.killAt = killAt;
     }
-
-    @Override
-    public void open(OperatorContext context) {
-      this.context = context;
-    }
-
-    @Override
-    public void startBundle() {}
 
     @Override
     public void processElement(int input, byte[] payload) {
@@ -286,36 +197,13 @@ class EarlyOutputTest {
     }
 
     @Override
-    public void advanceWatermark(int input, long watermarkMillis) {
-      this.watermarkMillis = watermarkMillis;
-    }
-
-    @Override
-    public void finishBundle() {}
-
-    @Override
-    public long outputWatermark(int output) {
-      return watermarkMillis;
-    }
-
-    @Override
-    public void close() {}
-
-    @Override
-    public boolean snapshotsSupported() {
-      return true;
-    }
-
-    @Override
-    public void snapshotState(long snapshotVersion, DataOutputStream out) throws Exception {
+    protected void writeState(DataOutputStream out) throws Exception {
       out.writeLong(n);
-      out.writeLong(watermarkMillis);
     }
 
     @Override
-    public void restoreState(DataInputStream in) throws Exception {
+    protected void readState(DataInputStream in) throws Exception {
       n = in.readLong();
-      watermarkMillis = in.readLong();
     }
   }
 
@@ -355,10 +243,9 @@ class EarlyOutputTest {
             .add(collect("collectEarly", "early", early))
             .add(collect("collectOrdered", "ordered", ordered));
     Job job =
-        Job.start(
+        jobs.start(
             graph,
             new InMemoryRStreamStore(true),
-            new VertxVertexLauncher(vertx),
             CONFIG,
             RecoveryConfig.snapshots(1, new InMemorySnapshotStore(3), 1_000, stage -> RecoveryStrategy.HYBRID));
     running.set(job);
@@ -379,7 +266,7 @@ class EarlyOutputTest {
 
       idleGate.set(true);
       busyGate.set(true);
-      job.completion().get(60, TimeUnit.SECONDS);
+      VertxJobs.awaitCompletion(job);
       if (killMidWay) {
         assertEquals(1, job.restarts());
         assertTrue(job.restoredSnapshotVersion("early#0") > 0, "early restarted from a committed snapshot");
@@ -397,7 +284,7 @@ class EarlyOutputTest {
     } finally {
       idleGate.set(true);
       busyGate.set(true);
-      job.stop().get(30, TimeUnit.SECONDS);
+      VertxJobs.stop(job);
     }
   }
 
@@ -428,22 +315,12 @@ class EarlyOutputTest {
   // --- 3. A strong-production vertex commits a processing-time pane fired mid-epoch ---
 
   /** Forwards each element; blocks before the element {@code blockAt} until the test releases it. */
-  private final class Feed implements Operator {
+  private final class Feed extends TestOperator {
     private final int blockAt;
-    private OperatorContext context;
-    private long watermarkMillis = Long.MIN_VALUE;
 
     Feed(int blockAt) {
       this.blockAt = blockAt;
     }
-
-    @Override
-    public void open(OperatorContext context) {
-      this.context = context;
-    }
-
-    @Override
-    public void startBundle() {}
 
     @Override
     public void processElement(int input, byte[] payload) throws InterruptedException {
@@ -453,42 +330,16 @@ class EarlyOutputTest {
       }
       context.emit(0, value, payload);
     }
-
-    @Override
-    public void advanceWatermark(int input, long watermarkMillis) {
-      this.watermarkMillis = watermarkMillis;
-    }
-
-    @Override
-    public void finishBundle() {}
-
-    @Override
-    public long outputWatermark(int output) {
-      return watermarkMillis;
-    }
-
-    @Override
-    public void close() {}
   }
 
   /**
    * A processing-time trigger: buffers elements and, a millisecond of processing time after the
    * first one it buffered, emits a pane {@code (count, sum)} of them; the rest at the input's end.
    */
-  private static final class Panes implements Operator {
-    private OperatorContext context;
+  private static final class Panes extends TestOperator.Snapshotting {
     private int count;
     private long sum;
     private long paneAtMillis = Long.MAX_VALUE;
-    private long watermarkMillis = Long.MIN_VALUE;
-
-    @Override
-    public void open(OperatorContext context) {
-      this.context = context;
-    }
-
-    @Override
-    public void startBundle() {}
 
     @Override
     public void processElement(int input, byte[] payload) {
@@ -512,8 +363,8 @@ class EarlyOutputTest {
     }
 
     @Override
-    public void advanceWatermark(int input, long watermarkMillis) {
-      this.watermarkMillis = watermarkMillis;
+    public void advanceWatermark(int input, long watermarkMillis) throws Exception {
+      super.advanceWatermark(input, watermarkMillis);
       if (watermarkMillis == Long.MAX_VALUE && count > 0) {
         emitPane();
       }
@@ -527,35 +378,17 @@ class EarlyOutputTest {
     }
 
     @Override
-    public void finishBundle() {}
-
-    @Override
-    public long outputWatermark(int output) {
-      return watermarkMillis;
-    }
-
-    @Override
-    public void close() {}
-
-    @Override
-    public boolean snapshotsSupported() {
-      return true;
-    }
-
-    @Override
-    public void snapshotState(long snapshotVersion, DataOutputStream out) throws Exception {
+    protected void writeState(DataOutputStream out) throws Exception {
       out.writeInt(count);
       out.writeLong(sum);
       out.writeLong(paneAtMillis);
-      out.writeLong(watermarkMillis);
     }
 
     @Override
-    public void restoreState(DataInputStream in) throws Exception {
+    protected void readState(DataInputStream in) throws Exception {
       count = in.readInt();
       sum = in.readLong();
       paneAtMillis = in.readLong();
-      watermarkMillis = in.readLong();
     }
   }
 
@@ -575,10 +408,9 @@ class EarlyOutputTest {
             .add(collect("collect", "panes", collector));
     InMemoryRStreamStore streams = new InMemoryRStreamStore();
     Job job =
-        Job.start(
+        jobs.start(
             graph,
             streams,
-            new VertxVertexLauncher(vertx),
             config,
             RecoveryConfig.snapshots(0, new InMemorySnapshotStore(3), 1_000, stage -> RecoveryStrategy.HYBRID));
     try {
@@ -595,13 +427,13 @@ class EarlyOutputTest {
           "feed published 0..19 and no punctuation: the panes' input epoch is still open");
 
       release.countDown();
-      job.completion().get(60, TimeUnit.SECONDS);
+      VertxJobs.awaitCompletion(job);
       List<long[]> panes = pairs(collector.get());
       assertPanesPartitionAPrefix(panes);
       assertEquals(end, countOf(panes), "every element in exactly one pane");
     } finally {
       release.countDown();
-      job.stop().get(30, TimeUnit.SECONDS);
+      VertxJobs.stop(job);
     }
   }
 

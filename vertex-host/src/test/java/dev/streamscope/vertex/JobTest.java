@@ -11,8 +11,6 @@ import dev.streamscope.vertex.graph.EdgeKind;
 import dev.streamscope.vertex.graph.InputSpec;
 import dev.streamscope.vertex.graph.JobGraph;
 import dev.streamscope.vertex.graph.StageSpec;
-import dev.streamscope.vertex.vertx.VertxVertexLauncher;
-import io.vertx.core.Vertx;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,28 +19,20 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class JobTest {
   private static final java.util.concurrent.atomic.AtomicBoolean GATE_OPEN =
       new java.util.concurrent.atomic.AtomicBoolean(true);
+  /** A stage's inputs: both of {@link #evensAndOdds}, hash-partitioned. */
+  private static final List<InputSpec> FROM_EVENS_AND_ODDS =
+      List.of(new InputSpec("evens", 0, EdgeKind.HASH), new InputSpec("odds", 0, EdgeKind.HASH));
 
-  private Vertx vertx;
-
-  @BeforeEach
-  void startVertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void stopVertx() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-  }
+  @RegisterExtension final VertxJobs jobs = new VertxJobs();
 
   /** Records "input:value" in arrival order; fails on {@code poison}. */
-  private static final class Recorder implements Operator {
+  private static final class Recorder extends TestOperator {
     private final List<String> seen;
     private final int poison;
 
@@ -50,12 +40,6 @@ class JobTest {
       this.seen = seen;
       this.poison = poison;
     }
-
-    @Override
-    public void open(OperatorContext context) {}
-
-    @Override
-    public void startBundle() {}
 
     @Override
     public void processElement(int input, byte[] payload) {
@@ -70,49 +54,34 @@ class JobTest {
     public void advanceWatermark(int input, long watermarkMillis) {
       seen.add(input + ":wm" + (watermarkMillis == Long.MAX_VALUE ? "end" : watermarkMillis));
     }
+  }
 
-    @Override
-    public void finishBundle() {}
-
-    @Override
-    public long outputWatermark(int output) {
-      return Long.MAX_VALUE;
-    }
-
-    @Override
-    public void close() {}
+  /**
+   * Sources "evens" (2 partitions) and "odds" (1) of the numbers below {@code end}, held at half
+   * way while the gate is shut.
+   */
+  private static JobGraph evensAndOdds(int end) {
+    return new JobGraph()
+        .add(new StageSpec("evens", 2, List.of(), 1, p -> new SnapshotOperators.Range(2 * p, end, 4, GATE_OPEN)))
+        .add(new StageSpec("odds", 1, List.of(), 1, p -> new SnapshotOperators.Range(1, end, 2, GATE_OPEN)));
   }
 
   private Map<Integer, List<String>> run(int poison, int bundleElementsMax) throws Exception {
     Map<Integer, List<String>> seen = new ConcurrentHashMap<>();
     JobGraph graph =
-        new JobGraph()
-            .add(new StageSpec("evens", 2, List.of(), 1, p -> new SnapshotOperators.Range(2 * p, 4_000, 4, GATE_OPEN)))
-            .add(new StageSpec("odds", 1, List.of(), 1, p -> new SnapshotOperators.Range(1, 4_000, 2, GATE_OPEN)))
+        evensAndOdds(4_000)
             .add(
                 new StageSpec(
                     "record",
                     3,
-                    List.of(
-                        new InputSpec("evens", 0, EdgeKind.HASH),
-                        new InputSpec("odds", 0, EdgeKind.HASH)),
+                    FROM_EVENS_AND_ODDS,
                     0,
                     p -> {
                       List<String> list = Collections.synchronizedList(new ArrayList<>());
                       seen.put(p, list);
                       return new Recorder(list, poison);
                     }));
-    Job job =
-        Job.start(
-            graph,
-            new InMemoryRStreamStore(),
-            new VertxVertexLauncher(vertx),
-            new VertexConfig(bundleElementsMax, 64, 1 << 20, 5));
-    try {
-      job.completion().get(60, TimeUnit.SECONDS);
-    } finally {
-      job.stop().get(30, TimeUnit.SECONDS);
-    }
+    jobs.run(graph, new InMemoryRStreamStore(), new VertexConfig(bundleElementsMax, 64, 1 << 20, 5));
     return seen;
   }
 
@@ -145,14 +114,8 @@ class JobTest {
   }
 
   /** Forwards every element (key hash = value) and emits a marker at each bundle end. */
-  private static final class BundleMarker implements Operator {
-    private OperatorContext context;
+  private static final class BundleMarker extends TestOperator {
     private int inBundle;
-
-    @Override
-    public void open(OperatorContext context) {
-      this.context = context;
-    }
 
     @Override
     public void startBundle() {
@@ -166,21 +129,16 @@ class JobTest {
     }
 
     @Override
-    public void advanceWatermark(int input, long watermarkMillis) {}
-
-    @Override
     public void finishBundle() {
       int marker = -1_000_000 - inBundle;
       context.emit(0, marker, ByteBuffer.allocate(4).putInt(marker).array());
     }
 
+    /** Holds its output watermark at the start: its readers see only the end's. */
     @Override
     public long outputWatermark(int output) {
       return Long.MIN_VALUE;
     }
-
-    @Override
-    public void close() {}
   }
 
   /** Logs every event written to every stream, in seq order; rewrites of a seq are counted. */
@@ -241,16 +199,12 @@ class JobTest {
   private RecordingStore runMarked(int turnEventsMax, String victim, RecordingStore store, int end)
       throws Exception {
     JobGraph graph =
-        new JobGraph()
-            .add(new StageSpec("evens", 2, List.of(), 1, p -> new SnapshotOperators.Range(2 * p, end, 4, GATE_OPEN)))
-            .add(new StageSpec("odds", 1, List.of(), 1, p -> new SnapshotOperators.Range(1, end, 2, GATE_OPEN)))
+        evensAndOdds(end)
             .add(
                 new StageSpec(
                     "mark",
                     3,
-                    List.of(
-                        new InputSpec("evens", 0, EdgeKind.HASH),
-                        new InputSpec("odds", 0, EdgeKind.HASH)),
+                    FROM_EVENS_AND_ODDS,
                     1,
                     p -> new BundleMarker()))
             .add(
@@ -262,10 +216,9 @@ class JobTest {
                     p -> new Recorder(Collections.synchronizedList(new ArrayList<>()), -1)));
     GATE_OPEN.set(victim == null);
     Job job =
-        Job.start(
+        jobs.start(
             graph,
             store,
-            new VertxVertexLauncher(vertx),
             new VertexConfig(50, turnEventsMax, 1 << 20, 5),
             victim == null ? RecoveryConfig.none() : RecoveryConfig.recompute(2));
     try {
@@ -282,13 +235,13 @@ class JobTest {
         job.kill(victim);
         GATE_OPEN.set(true);
       }
-      job.completion().get(60, TimeUnit.SECONDS);
+      VertxJobs.awaitCompletion(job);
       if (victim != null) {
         assertEquals(1, job.restarts());
       }
     } finally {
       GATE_OPEN.set(true);
-      job.stop().get(30, TimeUnit.SECONDS);
+      VertxJobs.stop(job);
     }
     return store;
   }
@@ -333,12 +286,8 @@ class JobTest {
                         firstInstance.getAndSet(false) ? 7 : -1)));
     GATE_OPEN.set(false); // Holds the source at half way: the restarted instance cannot finish.
     Job job =
-        Job.start(
-            graph,
-            new InMemoryRStreamStore(true),
-            new VertxVertexLauncher(vertx),
-            new VertexConfig(50, 64, 1 << 20, 5),
-            RecoveryConfig.recompute(1));
+        jobs.start(
+            graph, new InMemoryRStreamStore(true), new VertexConfig(50, 64, 1 << 20, 5), RecoveryConfig.recompute(1));
     try {
       org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> job.restarts() == 1);
       job.kill("record#0"); // The last straw: no restart left.
@@ -348,7 +297,7 @@ class JobTest {
       assertTrue(failure.getCause().getMessage().contains("poisoned by 7"), failure.getCause().toString());
     } finally {
       GATE_OPEN.set(true);
-      job.stop().get(30, TimeUnit.SECONDS);
+      VertxJobs.stop(job);
     }
   }
 
@@ -376,10 +325,7 @@ class JobTest {
                     0,
                     p -> new Recorder(seen, -1)));
     GATE_OPEN.set(false); // The evens wait half way, so the recorder is still running.
-    Job job =
-        Job.start(
-            graph, store, new VertxVertexLauncher(vertx), new VertexConfig(50, 64, 1 << 20, 5),
-            RecoveryConfig.recompute(2));
+    Job job = jobs.start(graph, store, new VertexConfig(50, 64, 1 << 20, 5), RecoveryConfig.recompute(2));
     try {
       String odds = "odds/out0/p0->record/in1/p0";
       org.awaitility.Awaitility.await()
@@ -391,10 +337,10 @@ class JobTest {
           .atMost(java.time.Duration.ofSeconds(30))
           .until(() -> store.rewrites.get() >= store.writtenTo(odds).size());
       GATE_OPEN.set(true);
-      job.completion().get(60, TimeUnit.SECONDS);
+      VertxJobs.awaitCompletion(job);
     } finally {
       GATE_OPEN.set(true);
-      job.stop().get(30, TimeUnit.SECONDS);
+      VertxJobs.stop(job);
     }
     assertEquals(0, job.restarts(), "a regeneration is not a restart");
     assertEquals(2_000, seen.stream().filter(e -> !e.contains("wm")).distinct().count());

@@ -14,8 +14,6 @@ import dev.streamscope.vertex.graph.InputSpec;
 import dev.streamscope.vertex.graph.JobGraph;
 import dev.streamscope.vertex.graph.StageSpec;
 import dev.streamscope.vertex.vertx.VertxStreamIo;
-import dev.streamscope.vertex.vertx.VertxVertexLauncher;
-import io.vertx.core.Vertx;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,11 +23,10 @@ import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A job over persisted rStreams (raw local file system, the Vert.x I/O binding): every element
@@ -40,20 +37,10 @@ class PersistentStreamsJobTest {
   private static final int ELEMENTS = 20_000;
 
   @TempDir java.nio.file.Path temp;
-  private Vertx vertx;
-
-  @BeforeEach
-  void startVertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void stopVertx() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-  }
+  @RegisterExtension final VertxJobs jobs = new VertxJobs();
 
   /** Collects the values it receives. */
-  private static final class Collect implements Operator {
+  private static final class Collect extends TestOperator {
     private final Set<Integer> seen;
 
     Collect(Set<Integer> seen) {
@@ -61,31 +48,11 @@ class PersistentStreamsJobTest {
     }
 
     @Override
-    public void open(OperatorContext context) {}
-
-    @Override
-    public void startBundle() {}
-
-    @Override
     public void processElement(int input, byte[] payload) {
       if (!seen.add(ByteBuffer.wrap(payload).getInt())) {
         throw new IllegalStateException("duplicate " + ByteBuffer.wrap(payload).getInt());
       }
     }
-
-    @Override
-    public void advanceWatermark(int input, long watermarkMillis) {}
-
-    @Override
-    public void finishBundle() {}
-
-    @Override
-    public long outputWatermark(int output) {
-      return Long.MAX_VALUE;
-    }
-
-    @Override
-    public void close() {}
   }
 
   @ParameterizedTest
@@ -99,7 +66,7 @@ class PersistentStreamsJobTest {
             .withBacklogBytesMax(16 << 10) // small: the sources often wait for persistence
             .withMemoryBytesMax(64 << 10) // small: readers often read evicted events back
             .withSegmentBytesMax(256 << 10);
-    VertxStreamIo io = new VertxStreamIo(vertx, "rstream-io", 2);
+    VertxStreamIo io = new VertxStreamIo(jobs.vertx(), "rstream-io", 2);
     HadoopRStreamStore store =
         new HadoopRStreamStore(fs, new Path(temp.toUri().toString(), "job"), options, io, RegenerationHook.NONE);
     List<RStream> opened = new ArrayList<>();
@@ -115,7 +82,7 @@ class PersistentStreamsJobTest {
                     0,
                     p -> new Collect(seen)));
     Job job =
-        Job.start(
+        jobs.start(
             graph,
             new dev.streamscope.rstream.RStreamStore() {
               @Override
@@ -130,12 +97,11 @@ class PersistentStreamsJobTest {
                 store.close();
               }
             },
-            new VertxVertexLauncher(vertx),
             new VertexConfig(100, 4_096, 1 << 20, 5));
     try {
-      job.completion().get(120, TimeUnit.SECONDS);
+      job.completion().get(120, TimeUnit.SECONDS); // Longer than most: it waits for the disk.
     } finally {
-      job.stop().get(30, TimeUnit.SECONDS);
+      VertxJobs.stop(job);
     }
     assertEquals(ELEMENTS, seen.size());
     store.closeAsync().toCompletableFuture().get(60, TimeUnit.SECONDS);

@@ -16,14 +16,18 @@ final class SnapshotOperators {
 
   /**
    * Emits {@code first, first + step, ...} below {@code end} (key hash = value, in the first 4
-   * bytes of a {@code payloadBytes} payload); holds at half way while the gate is shut.
+   * bytes of a {@code payloadBytes} payload); holds at half way while the gate is shut. Its
+   * position is its state. Tests extend it for sources that differ in where they hold, what they
+   * send or what they log.
    */
-  static final class Range implements SourceOperator {
+  static class Range implements SourceOperator {
+    protected final int first;
     private final int end;
     private final int step;
     private final AtomicBoolean gateOpen;
+    private final int holdAt;
     private final int payloadBytes;
-    private int next;
+    protected int next;
     private OperatorContext context;
 
     Range(int first, int end, int step, AtomicBoolean gateOpen) {
@@ -31,11 +35,23 @@ final class SnapshotOperators {
     }
 
     Range(int first, int end, int step, AtomicBoolean gateOpen, int payloadBytes) {
+      this(first, end, step, gateOpen, end / 2, payloadBytes);
+    }
+
+    /** Holds (idle) from {@code holdAt} on while the gate is shut. */
+    Range(int first, int end, int step, AtomicBoolean gateOpen, int holdAt, int payloadBytes) {
+      this.first = first;
       this.next = first;
       this.end = end;
       this.step = step;
       this.gateOpen = gateOpen;
+      this.holdAt = holdAt;
       this.payloadBytes = payloadBytes;
+    }
+
+    /** What the source sends for {@code value}. */
+    protected byte[] payload(int value) {
+      return ByteBuffer.allocate(payloadBytes).putInt(value).array();
     }
 
     @Override
@@ -48,11 +64,11 @@ final class SnapshotOperators {
 
     @Override
     public Status emit(int maxElements) {
-      if (!gateOpen.get() && next >= end / 2) {
+      if (!gateOpen.get() && next >= holdAt) {
         return Status.IDLE;
       }
       for (int i = 0; i < maxElements && next < end; i++, next += step) {
-        context.emit(0, next, ByteBuffer.allocate(payloadBytes).putInt(next).array());
+        context.emit(0, next, payload(next));
       }
       return next >= end ? Status.DONE : Status.MORE;
     }
@@ -85,18 +101,8 @@ final class SnapshotOperators {
   }
 
   /** Keeps a running sum per key (value % 10) and emits {@code (key, sum)} for every element. */
-  static final class RunningSum implements Operator {
+  static final class RunningSum extends TestOperator.Snapshotting {
     private final TreeMap<Integer, Long> sums = new TreeMap<>();
-    private OperatorContext context;
-    private long watermarkMillis = Long.MIN_VALUE;
-
-    @Override
-    public void open(OperatorContext context) {
-      this.context = context;
-    }
-
-    @Override
-    public void startBundle() {}
 
     @Override
     public void processElement(int input, byte[] payload) {
@@ -107,29 +113,7 @@ final class SnapshotOperators {
     }
 
     @Override
-    public void advanceWatermark(int input, long watermarkMillis) {
-      this.watermarkMillis = watermarkMillis;
-    }
-
-    @Override
-    public void finishBundle() {}
-
-    @Override
-    public long outputWatermark(int output) {
-      return watermarkMillis;
-    }
-
-    @Override
-    public void close() {}
-
-    @Override
-    public boolean snapshotsSupported() {
-      return true;
-    }
-
-    @Override
-    public void snapshotState(long snapshotVersion, DataOutputStream out) throws Exception {
-      out.writeLong(watermarkMillis);
+    protected void writeState(DataOutputStream out) throws Exception {
       out.writeInt(sums.size());
       for (Map.Entry<Integer, Long> entry : sums.entrySet()) {
         out.writeInt(entry.getKey());
@@ -138,8 +122,7 @@ final class SnapshotOperators {
     }
 
     @Override
-    public void restoreState(DataInputStream in) throws Exception {
-      watermarkMillis = in.readLong();
+    protected void readState(DataInputStream in) throws Exception {
       for (int i = in.readInt(); i > 0; i--) {
         sums.put(in.readInt(), in.readLong());
       }
@@ -147,14 +130,8 @@ final class SnapshotOperators {
   }
 
   /** Collects {@code key=sum} and watermarks in arrival order; what it collected is its state. */
-  static final class Collector implements Operator {
+  static final class Collector extends TestOperator.Snapshotting {
     final List<String> seen = Collections.synchronizedList(new ArrayList<>());
-
-    @Override
-    public void open(OperatorContext context) {}
-
-    @Override
-    public void startBundle() {}
 
     @Override
     public void processElement(int input, byte[] payload) {
@@ -168,23 +145,7 @@ final class SnapshotOperators {
     }
 
     @Override
-    public void finishBundle() {}
-
-    @Override
-    public long outputWatermark(int output) {
-      return Long.MAX_VALUE;
-    }
-
-    @Override
-    public void close() {}
-
-    @Override
-    public boolean snapshotsSupported() {
-      return true;
-    }
-
-    @Override
-    public void snapshotState(long snapshotVersion, DataOutputStream out) throws Exception {
+    protected void writeState(DataOutputStream out) throws Exception {
       synchronized (seen) {
         out.writeInt(seen.size());
         for (String entry : seen) {
@@ -194,7 +155,7 @@ final class SnapshotOperators {
     }
 
     @Override
-    public void restoreState(DataInputStream in) throws Exception {
+    protected void readState(DataInputStream in) throws Exception {
       for (int i = in.readInt(); i > 0; i--) {
         seen.add(in.readUTF());
       }

@@ -16,8 +16,6 @@ import dev.streamscope.vertex.snapshot.FileSystemSnapshotStore;
 import dev.streamscope.vertex.snapshot.InMemorySnapshotStore;
 import dev.streamscope.vertex.snapshot.SnapshotStore;
 import dev.streamscope.vertex.vertx.VertxStreamIo;
-import dev.streamscope.vertex.vertx.VertxVertexLauncher;
-import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,13 +24,14 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -47,19 +46,13 @@ class SnapshotRecoveryTest {
   private static final int END = 20_000;
 
   @TempDir java.nio.file.Path temp;
-  private Vertx vertx;
+  @RegisterExtension final VertxJobs jobs = new VertxJobs();
   private final AtomicBoolean gateOpen = new AtomicBoolean(true);
   private final Map<Integer, SnapshotOperators.Collector> collectors = new ConcurrentHashMap<>();
 
-  @BeforeEach
-  void startVertx() {
-    vertx = Vertx.vertx();
-  }
-
   @AfterEach
-  void stopVertx() throws Exception {
-    gateOpen.set(true);
-    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  void openGate() {
+    gateOpen.set(true); // Before Vert.x closes: lets a held source finish.
   }
 
   /** Two sources, a keyed running sum over both (3 partitions), a collector (2 partitions). */
@@ -97,13 +90,20 @@ class SnapshotRecoveryTest {
 
   private Map<Integer, List<String>> reference() throws Exception {
     collectors.clear();
-    Job job = Job.start(graph(), new InMemoryRStreamStore(), new VertxVertexLauncher(vertx), CONFIG);
-    job.completion().get(60, TimeUnit.SECONDS);
-    job.stop().get(30, TimeUnit.SECONDS);
+    jobs.run(graph(), new InMemoryRStreamStore(), CONFIG);
     Map<Integer, List<String>> reference = collected();
     assertEquals(2, reference.size());
     assertTrue(reference.get(0).size() + reference.get(1).size() > END, "every element made a sum");
     return reference;
+  }
+
+  /**
+   * Starts {@link #graph()} with up to 2 restarts and a snapshot due every millisecond (as often as
+   * the vertices can), each stage recovering as {@code strategyOfStage} says.
+   */
+  private Job startWithSnapshots(SnapshotStore snapshots, Function<String, RecoveryStrategy> strategyOfStage) {
+    return jobs.start(
+        graph(), new InMemoryRStreamStore(true), CONFIG, RecoveryConfig.snapshots(2, snapshots, 1, strategyOfStage));
   }
 
   private static boolean hasSnapshot(SnapshotStore store, String vertexId) {
@@ -121,18 +121,12 @@ class SnapshotRecoveryTest {
     collectors.clear();
     gateOpen.set(false); // The sources hold at half way, so the kill lands mid-job.
     SnapshotStore snapshots = new InMemorySnapshotStore(3);
-    Job job =
-        Job.start(
-            graph(),
-            new InMemoryRStreamStore(true),
-            new VertxVertexLauncher(vertx),
-            CONFIG,
-            RecoveryConfig.snapshots(2, snapshots, 1, stage -> RecoveryStrategy.HYBRID));
+    Job job = startWithSnapshots(snapshots, stage -> RecoveryStrategy.HYBRID);
     try {
       Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> hasSnapshot(snapshots, victim));
       job.kill(victim);
       gateOpen.set(true);
-      job.completion().get(60, TimeUnit.SECONDS);
+      VertxJobs.awaitCompletion(job);
       assertEquals(1, job.restarts());
       assertTrue(
           job.restoredSnapshotVersion(victim) > 0,
@@ -140,7 +134,7 @@ class SnapshotRecoveryTest {
       assertEquals(reference, collected(), "after killing " + victim);
     } finally {
       gateOpen.set(true);
-      job.stop().get(30, TimeUnit.SECONDS);
+      VertxJobs.stop(job);
     }
   }
 
@@ -179,13 +173,7 @@ class SnapshotRecoveryTest {
           }
         };
     gateOpen.set(false); // The sources hold at half way until odds#0 is writing a snapshot.
-    Job job =
-        Job.start(
-            graph(),
-            new InMemoryRStreamStore(true),
-            new VertxVertexLauncher(vertx),
-            CONFIG,
-            RecoveryConfig.snapshots(2, slowForOdds, 1, stage -> RecoveryStrategy.HYBRID));
+    Job job = startWithSnapshots(slowForOdds, stage -> RecoveryStrategy.HYBRID);
     try {
       assertTrue(writing.await(30, TimeUnit.SECONDS), "odds#0 started a snapshot");
       gateOpen.set(true);
@@ -196,12 +184,12 @@ class SnapshotRecoveryTest {
       assertFalse(job.completion().isDone(), "the job waits for odds#0's snapshot");
       job.kill("odds#0");
       land.countDown();
-      job.completion().get(60, TimeUnit.SECONDS);
+      VertxJobs.awaitCompletion(job);
       assertEquals(1, job.restarts());
       assertEquals(reference, collected());
     } finally {
       land.countDown();
-      job.stop().get(30, TimeUnit.SECONDS);
+      VertxJobs.stop(job);
     }
   }
 
@@ -212,25 +200,19 @@ class SnapshotRecoveryTest {
     gateOpen.set(false);
     SnapshotStore snapshots = new InMemorySnapshotStore(3);
     Job job =
-        Job.start(
-            graph(),
-            new InMemoryRStreamStore(true),
-            new VertxVertexLauncher(vertx),
-            CONFIG,
-            RecoveryConfig.snapshots(
-                2, snapshots, 1,
-                stage -> stage.equals("sum") ? RecoveryStrategy.RECOMPUTE : RecoveryStrategy.HYBRID));
+        startWithSnapshots(
+            snapshots, stage -> stage.equals("sum") ? RecoveryStrategy.RECOMPUTE : RecoveryStrategy.HYBRID);
     try {
       Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> hasSnapshot(snapshots, "collect#1"));
       job.kill("sum#2");
       gateOpen.set(true);
-      job.completion().get(60, TimeUnit.SECONDS);
+      VertxJobs.awaitCompletion(job);
       assertEquals(0, job.restoredSnapshotVersion("sum#2"), "recompute starts from scratch");
       assertFalse(hasSnapshot(snapshots, "sum#0"), "a recompute stage takes no snapshots");
       assertEquals(reference, collected());
     } finally {
       gateOpen.set(true);
-      job.stop().get(30, TimeUnit.SECONDS);
+      VertxJobs.stop(job);
     }
   }
 
@@ -250,37 +232,37 @@ class SnapshotRecoveryTest {
     collectors.clear();
     gateOpen.set(false);
     HadoopRStreamStore firstStore =
-        new HadoopRStreamStore(fs, jobDir, options, new VertxStreamIo(vertx, "io-1", 2), RegenerationHook.NONE);
+        new HadoopRStreamStore(fs, jobDir, options, new VertxStreamIo(jobs.vertx(), "io-1", 2), RegenerationHook.NONE);
     SnapshotStore firstSnapshots = new FileSystemSnapshotStore(fs, new Path(jobDir, ".snapshots"), 3);
     Job first =
-        Job.start(
-            graph, firstStore, new VertxVertexLauncher(vertx), CONFIG,
+        jobs.start(
+            graph, firstStore, CONFIG,
             RecoveryConfig.snapshots(0, firstSnapshots, 1, stage -> RecoveryStrategy.HYBRID));
     Awaitility.await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> first.vertexIds().stream().allMatch(id -> hasSnapshot(firstSnapshots, id)));
     first.cancel();
-    first.stop().get(30, TimeUnit.SECONDS);
+    VertxJobs.stop(first);
     firstStore.closeAsync().toCompletableFuture().get(30, TimeUnit.SECONDS);
 
     collectors.clear();
     gateOpen.set(true);
     HadoopRStreamStore secondStore =
-        new HadoopRStreamStore(fs, jobDir, options, new VertxStreamIo(vertx, "io-2", 2), RegenerationHook.NONE);
+        new HadoopRStreamStore(fs, jobDir, options, new VertxStreamIo(jobs.vertx(), "io-2", 2), RegenerationHook.NONE);
     secondStore.recoverExisting(graph.streamProducers()).toCompletableFuture().get(30, TimeUnit.SECONDS);
     Job second =
-        Job.start(
-            graph(), secondStore, new VertxVertexLauncher(vertx), CONFIG,
+        jobs.start(
+            graph(), secondStore, CONFIG,
             RecoveryConfig.snapshots(0, new FileSystemSnapshotStore(fs, new Path(jobDir, ".snapshots"), 3), 1,
                 stage -> RecoveryStrategy.HYBRID));
     try {
-      second.completion().get(60, TimeUnit.SECONDS);
+      VertxJobs.awaitCompletion(second);
       for (String vertexId : second.vertexIds()) {
         assertTrue(second.restoredSnapshotVersion(vertexId) > 0, vertexId + " resumed from a snapshot");
       }
       assertEquals(reference, collected());
     } finally {
-      second.stop().get(30, TimeUnit.SECONDS);
+      VertxJobs.stop(second);
       secondStore.closeAsync().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
   }
@@ -348,10 +330,10 @@ class SnapshotRecoveryTest {
                     "last", 1, List.of(new InputSpec("sum", 0, EdgeKind.HASH)), 1,
                     p -> new SnapshotOperators.RunningSum()));
     HadoopRStreamStore store =
-        new HadoopRStreamStore(fs, jobDir, options, new VertxStreamIo(vertx, "io-gc", 2), RegenerationHook.NONE);
+        new HadoopRStreamStore(fs, jobDir, options, new VertxStreamIo(jobs.vertx(), "io-gc", 2), RegenerationHook.NONE);
     Job job =
-        Job.start(
-            graph, store, new VertxVertexLauncher(vertx), CONFIG,
+        jobs.start(
+            graph, store, CONFIG,
             RecoveryConfig.snapshots(0, new InMemorySnapshotStore(3), 5, stage -> strategy));
     long[] peakBytes = {0};
     Awaitility.await()
@@ -363,24 +345,15 @@ class SnapshotRecoveryTest {
               return job.completion().isDone();
             });
     job.completion().get();
-    job.stop().get(30, TimeUnit.SECONDS);
+    VertxJobs.stop(job);
     store.closeAsync().toCompletableFuture().get(30, TimeUnit.SECONDS);
     return new long[] {peakBytes[0], bytesUnder(dir)};
   }
 
   /** Adds a number that differs per instance to every element: a replay writes other bytes. */
-  private static final class PerInstance implements Operator {
+  private static final class PerInstance extends TestOperator {
     private static final java.util.concurrent.atomic.AtomicInteger INSTANCES = new java.util.concurrent.atomic.AtomicInteger();
     private final int instance = INSTANCES.incrementAndGet();
-    private OperatorContext context;
-
-    @Override
-    public void open(OperatorContext context) {
-      this.context = context;
-    }
-
-    @Override
-    public void startBundle() {}
 
     @Override
     public void processElement(int input, byte[] payload) {
@@ -388,19 +361,11 @@ class SnapshotRecoveryTest {
       context.emit(0, value, java.nio.ByteBuffer.allocate(8).putInt(value).putInt(instance).array());
     }
 
-    @Override
-    public void advanceWatermark(int input, long watermarkMillis) {}
-
-    @Override
-    public void finishBundle() {}
-
+    /** Holds its output watermark at the start: its reader sees only the end's. */
     @Override
     public long outputWatermark(int output) {
       return Long.MIN_VALUE;
     }
-
-    @Override
-    public void close() {}
   }
 
   /**
@@ -415,7 +380,7 @@ class SnapshotRecoveryTest {
     RStreamOptions options =
         RStreamOptions.defaults().withBatch(4 << 10, 1).withMemoryBytesMax(8 << 10).withGcOnRelease(false);
     HadoopRStreamStore store =
-        new HadoopRStreamStore(fs, jobDir, options, new VertxStreamIo(vertx, "io-v", 2), RegenerationHook.NONE);
+        new HadoopRStreamStore(fs, jobDir, options, new VertxStreamIo(jobs.vertx(), "io-v", 2), RegenerationHook.NONE);
     gateOpen.set(false);
     JobGraph graph =
         new JobGraph()
@@ -426,8 +391,8 @@ class SnapshotRecoveryTest {
                     "sum", 1, List.of(new InputSpec("tag", 0, EdgeKind.FORWARD)), 1,
                     p -> new SnapshotOperators.RunningSum()));
     Job job =
-        Job.start(
-            graph, store, new VertxVertexLauncher(vertx), CONFIG,
+        jobs.start(
+            graph, store, CONFIG,
             RecoveryConfig.snapshots(3, new InMemorySnapshotStore(3), 5, stage -> RecoveryStrategy.RECOMPUTE));
     try {
       Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> job.consumedEvents("sum#0") >= END / 2 - 1_000);
@@ -445,7 +410,7 @@ class SnapshotRecoveryTest {
       assertEquals(1, job.restarts(), "the kill was recovered, the violation was not retried");
     } finally {
       gateOpen.set(true);
-      job.stop().get(30, TimeUnit.SECONDS);
+      VertxJobs.stop(job);
       store.closeAsync().toCompletableFuture().handle((ignored, e) -> null).get(30, TimeUnit.SECONDS);
     }
   }

@@ -34,7 +34,7 @@ class SnapshotSpacingTest {
   private final List<Long> consumerSnapshotsAtMillis = new ArrayList<>();
 
   /** Sums its input; its snapshot takes {@code snapshotWallMs}, {@code snapshotCpuMs} of it on a CPU. */
-  private final class CountingSink implements Operator {
+  private final class CountingSink extends TestOperator.Snapshotting {
     private final long snapshotWallMs;
     private final long snapshotCpuMs;
     private long sum;
@@ -45,45 +45,20 @@ class SnapshotSpacingTest {
     }
 
     @Override
-    public void open(OperatorContext context) {}
-
-    @Override
-    public void startBundle() {}
-
-    @Override
     public void processElement(int input, byte[] payload) {
       sum += ByteBuffer.wrap(payload).getInt();
       launcher.advance(1, 1);
     }
 
     @Override
-    public void advanceWatermark(int input, long watermarkMillis) {}
-
-    @Override
-    public void finishBundle() {}
-
-    @Override
-    public long outputWatermark(int output) {
-      return Long.MAX_VALUE;
-    }
-
-    @Override
-    public void close() {}
-
-    @Override
-    public boolean snapshotsSupported() {
-      return true;
-    }
-
-    @Override
-    public void snapshotState(long snapshotVersion, DataOutputStream out) throws Exception {
+    protected void writeState(DataOutputStream out) throws Exception {
       consumerSnapshotsAtMillis.add(launcher.nowMillis());
       launcher.advance(snapshotWallMs, snapshotCpuMs);
       out.writeLong(sum);
     }
 
     @Override
-    public void restoreState(DataInputStream in) throws Exception {
+    protected void readState(DataInputStream in) throws Exception {
       sum = in.readLong();
     }
   }

@@ -11,9 +11,6 @@ import dev.streamscope.vertex.graph.JobGraph;
 import dev.streamscope.vertex.graph.StageSpec;
 import dev.streamscope.vertex.snapshot.InMemorySnapshotStore;
 import dev.streamscope.vertex.snapshot.SnapshotStore;
-import dev.streamscope.vertex.vertx.VertxVertexLauncher;
-import io.vertx.core.Vertx;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -25,9 +22,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link Operator#stableUpTo}: the vertex host tells an operator that its snapshots are stable
@@ -39,56 +35,27 @@ class SnapshotStableTest {
   private static final int END = 4_000;
   private static final String SOURCE = "src#0";
 
-  private Vertx vertx;
+  @RegisterExtension final VertxJobs jobs = new VertxJobs();
   private final List<String> log = Collections.synchronizedList(new ArrayList<>());
   private final AtomicBoolean gateOpen = new AtomicBoolean(true);
   private final AtomicInteger instances = new AtomicInteger();
   private final SnapshotOperators.Collector collector = new SnapshotOperators.Collector();
 
-  @BeforeEach
-  void startVertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void stopVertx() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-  }
-
   /**
    * Emits 0..END-1 (held at half way while the gate is shut) and logs, with its instance number,
    * every snapshot it takes and every stability it is told of.
    */
-  private final class LoggingSource implements SourceOperator {
+  private final class LoggingSource extends SnapshotOperators.Range {
     private final int instance = instances.incrementAndGet();
-    private OperatorContext context;
-    private int next;
 
-    @Override
-    public void open(OperatorContext context) {
-      this.context = context;
+    LoggingSource() {
+      super(0, END, 1, gateOpen);
     }
 
+    /** {@code (value, value)}: what a {@link SnapshotOperators.Collector} reads. */
     @Override
-    public void startBundle() {}
-
-    @Override
-    public Status emit(int maxElements) {
-      if (!gateOpen.get() && next >= END / 2) {
-        return Status.IDLE;
-      }
-      for (int i = 0; i < maxElements && next < END; i++, next++) {
-        context.emit(0, next, ByteBuffer.allocate(12).putInt(next).putLong(next).array());
-      }
-      return next >= END ? Status.DONE : Status.MORE;
-    }
-
-    @Override
-    public void finishBundle() {}
-
-    @Override
-    public long outputWatermark(int output) {
-      return next >= END ? Long.MAX_VALUE : next;
+    protected byte[] payload(int value) {
+      return ByteBuffer.allocate(12).putInt(value).putLong(value).array();
     }
 
     @Override
@@ -97,19 +64,9 @@ class SnapshotStableTest {
     }
 
     @Override
-    public boolean snapshotsSupported() {
-      return true;
-    }
-
-    @Override
     public void snapshotState(long snapshotVersion, DataOutputStream out) throws Exception {
-      out.writeInt(next);
+      super.snapshotState(snapshotVersion, out);
       log.add(instance + " snapshot " + snapshotVersion);
-    }
-
-    @Override
-    public void restoreState(DataInputStream in) throws Exception {
-      next = in.readInt();
     }
 
     @Override
@@ -155,10 +112,9 @@ class SnapshotStableTest {
   }
 
   private Job start(SnapshotStore store) {
-    return Job.start(
+    return jobs.start(
         graph(),
         new InMemoryRStreamStore(true),
-        new VertxVertexLauncher(vertx),
         new VertexConfig(50, 64, 1 << 20, 5),
         RecoveryConfig.snapshots(2, store, 1, stage -> RecoveryStrategy.HYBRID));
   }
@@ -204,11 +160,11 @@ class SnapshotStableTest {
       assertTrue(
           log.stream().noneMatch(line -> line.contains(" stable ")), "stable before written: " + log);
       land.countDown();
-      job.completion().get(60, TimeUnit.SECONDS);
+      VertxJobs.awaitCompletion(job);
       checkLog();
     } finally {
       land.countDown();
-      job.stop().get(30, TimeUnit.SECONDS);
+      VertxJobs.stop(job);
     }
   }
 
@@ -221,7 +177,7 @@ class SnapshotStableTest {
       Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> log.contains("1 stable 1"));
       job.kill(SOURCE);
       gateOpen.set(true);
-      job.completion().get(60, TimeUnit.SECONDS);
+      VertxJobs.awaitCompletion(job);
       assertEquals(1, job.restarts());
       long restored = job.restoredSnapshotVersion(SOURCE);
       assertTrue(restored > 0, "the source restarted from a snapshot");
@@ -234,7 +190,7 @@ class SnapshotStableTest {
       assertTrue(lines.contains("2 stable everything"), lines.toString());
     } finally {
       gateOpen.set(true);
-      job.stop().get(30, TimeUnit.SECONDS);
+      VertxJobs.stop(job);
     }
     List<String> data = collector.seen.stream().filter(s -> !s.startsWith("wm")).toList();
     List<String> expected = new ArrayList<>();

@@ -15,8 +15,6 @@ import dev.streamscope.vertex.graph.InputSpec;
 import dev.streamscope.vertex.graph.JobGraph;
 import dev.streamscope.vertex.graph.StageSpec;
 import dev.streamscope.vertex.snapshot.InMemorySnapshotStore;
-import dev.streamscope.vertex.vertx.VertxVertexLauncher;
-import io.vertx.core.Vertx;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.nio.ByteBuffer;
@@ -27,9 +25,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -48,46 +45,26 @@ class StrongProductionsTest {
   private static final VertexConfig CONFIG = new VertexConfig(50, 64, 1 << 20, 5);
   private static final String STREAM = JobGraph.streamId("stamp", 0, 0, "collect", 0, 0);
 
-  private Vertx vertx;
+  @RegisterExtension final VertxJobs jobs = new VertxJobs();
   private final AtomicReference<Job> running = new AtomicReference<>();
   private final List<Stamp> stamps = new ArrayList<>();
   private final AtomicReference<SnapshotOperators.Collector> collector = new AtomicReference<>();
-
-  @BeforeEach
-  void startVertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void stopVertx() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-  }
 
   /**
    * Not a function of its input: emits {@code (value, base + n)} for its n-th element, where the
    * base is new in every instance (the instance number times a billion). Its state is n. The
    * first instance kills its vertex when it reaches {@link #KILL_AT}, in the middle of an epoch.
    */
-  private final class Stamp implements Operator {
+  private final class Stamp extends TestOperator.Snapshotting {
     final int instance;
     final long base;
     long next;
     long emitted;
-    private OperatorContext context;
-    private long watermarkMillis = Long.MIN_VALUE;
 
     Stamp(int instance) {
       this.instance = instance;
       this.base = instance * 1_000_000_000L;
     }
-
-    @Override
-    public void open(OperatorContext context) {
-      this.context = context;
-    }
-
-    @Override
-    public void startBundle() {}
 
     @Override
     public void processElement(int input, byte[] payload) {
@@ -100,35 +77,12 @@ class StrongProductionsTest {
     }
 
     @Override
-    public void advanceWatermark(int input, long watermarkMillis) {
-      this.watermarkMillis = watermarkMillis;
-    }
-
-    @Override
-    public void finishBundle() {}
-
-    @Override
-    public long outputWatermark(int output) {
-      return watermarkMillis;
-    }
-
-    @Override
-    public void close() {}
-
-    @Override
-    public boolean snapshotsSupported() {
-      return true;
-    }
-
-    @Override
-    public void snapshotState(long snapshotVersion, DataOutputStream out) throws Exception {
-      out.writeLong(watermarkMillis);
+    protected void writeState(DataOutputStream out) throws Exception {
       out.writeLong(next);
     }
 
     @Override
-    public void restoreState(DataInputStream in) throws Exception {
-      watermarkMillis = in.readLong();
+    protected void readState(DataInputStream in) throws Exception {
       next = in.readLong();
     }
   }
@@ -168,10 +122,9 @@ class StrongProductionsTest {
 
   private Job start(boolean marked, InMemoryRStreamStore streams, RecoveryStrategy strategy) {
     Job job =
-        Job.start(
+        jobs.start(
             graph(marked),
             streams,
-            new VertxVertexLauncher(vertx),
             CONFIG,
             RecoveryConfig.snapshots(2, new InMemorySnapshotStore(3), 1_000, stage -> strategy));
     running.set(job);
@@ -185,11 +138,11 @@ class StrongProductionsTest {
     InMemoryRStreamStore streams = new InMemoryRStreamStore(true);
     Job job = start(true, streams, strategy);
     try {
-      job.completion().get(60, TimeUnit.SECONDS);
+      VertxJobs.awaitCompletion(job);
       assertEquals(1, job.restarts());
       assertTrue(job.restoredSnapshotVersion("stamp#0") > 0, "the replacement restored a snapshot");
     } finally {
-      job.stop().get(30, TimeUnit.SECONDS);
+      VertxJobs.stop(job);
     }
 
     // The stream as published: every seq holds an event, data then the end.
