@@ -82,8 +82,8 @@ public interface Operator {
    * this instance took (a restored snapshot was stable for the instance that took it); a snapshot
    * whose write failed is covered by the next stable one. After {@link #close} of an operator that
    * finished, once everything it emitted is durable, it is called with {@link #EVERYTHING}: what
-   * close left (a source's last position) is stable too. A vertex without snapshots never calls
-   * it: it recovers by reading its inputs again from the start.
+   * close left (a source's last position) is stable too. A vertex without snapshots calls it with
+   * {@link #EVERYTHING} only: until then it recovers by reading its inputs again from the start.
    */
   default void stableUpTo(long snapshotVersion) throws Exception {}
 

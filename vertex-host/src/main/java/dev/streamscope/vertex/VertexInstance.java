@@ -748,11 +748,12 @@ final class VertexInstance implements OperatorContext {
   /**
    * Finished and reported (no kill restarts it any more): once every output is durable up to its
    * end, nothing can make this partition run again from a snapshot, so all the operator did is
-   * stable. Checked every checkpoint interval until then. Only for a vertex with snapshots: one
-   * without reads everything again on a recompute, so nothing of it is ever stable.
+   * stable. Checked every checkpoint interval until then. A vertex without snapshots too: a
+   * recompute reads its inputs again from the start, so nothing of it is stable before this, but
+   * once it finished and its outputs are durable no recompute or regeneration runs it again.
    */
   private synchronized void finalizeEverything() {
-    if (snapshots == null || killed) {
+    if (killed) {
       return;
     }
     if (!outputs.durableUpTo(outputs.positions())) {
