@@ -21,8 +21,9 @@ import org.apache.beam.sdk.values.WindowedValue;
  * {@link #restore}, so that a fresh step continues exactly as the snapshotted one would have; the
  * watermarks and processing time every step has are saved here. A step that cannot be saved says
  * why in {@link #snapshotUnsupportedReason}, and its stage then recovers by recompute. What a
- * step may only do once its state can no longer be rolled back (acknowledge a source's records)
- * it does in {@link #stableUpTo}, for the snapshots it wrote.
+ * step may only do once its state can no longer be rolled back (acknowledge a source's records,
+ * run a DoFn's bundle finalization callbacks) it does in {@link #stableUpTo}, for the snapshots
+ * it wrote.
  */
 public abstract class Step {
   private final String name;

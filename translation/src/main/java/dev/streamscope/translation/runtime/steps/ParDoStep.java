@@ -95,7 +95,6 @@ public final class ParDoStep<InputT, OutputT> extends DoFnStep<InputT, OutputT> 
   @Override
   protected void finishBundle() throws Exception {
     runner.finishBundle();
-    bundleFinished();
   }
 
   @Override
