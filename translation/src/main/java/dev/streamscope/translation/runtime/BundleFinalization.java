@@ -28,6 +28,11 @@ import org.joda.time.Instant;
  * from): finalization is at least once, as Beam allows for a retried bundle. A vertex without
  * snapshots (the recompute strategy) is only told {@code EVERYTHING}, after its end: its recovery
  * reads its inputs again from the start, so nothing it did is committed before.
+ *
+ * <p>The translation makes a stage with such a DoFn a strong production ({@code
+ * NondeterministicSteps}): it snapshots whatever its strategy and commits every epoch that wrote
+ * something before it reads on, and the host says so right after the commit, so callbacks run
+ * between the epochs, as Dataflow runs them after a bundle's commit.
  */
 public final class BundleFinalization implements BundleFinalizer {
   private record Registered(Instant expiry, Callback callback) {}
