@@ -123,6 +123,11 @@ public final class BundleFinalization implements BundleFinalizer {
     }
   }
 
+  /** Whether a callback registered waits for the next snapshot (the one taken next covers it). */
+  public boolean awaitsSnapshot() {
+    return !registered.isEmpty();
+  }
+
   /** Callbacks registered and not run yet (for tests and checks). */
   public int pendingCount() {
     int count = registered.size();

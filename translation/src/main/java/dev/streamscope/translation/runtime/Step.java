@@ -129,6 +129,25 @@ public abstract class Step {
    */
   protected void stableUpTo(long snapshotVersion) throws Exception {}
 
+  /**
+   * Whether the step registered something {@link #stableUpTo} will act on once the next snapshot
+   * taken is stable (see {@code Operator.finalizationPending}). Asked between elements: cheap.
+   */
+  protected boolean finalizationPending() {
+    return false;
+  }
+
+  /**
+   * Whether a call stopped early, leaving work ready for {@link #continueWork} (see {@code
+   * Operator.workLeft}): it does so only while {@link #finalizationPending}.
+   */
+  protected boolean workLeft() {
+    return false;
+  }
+
+  /** Goes on with the work left, inside a bundle; does some of it at least. */
+  protected void continueWork() throws Exception {}
+
   /** The watermarks and processing time every step has, then the step's own {@link #snapshot}. */
   final void writeSnapshot(long version, DataOutputStream out) throws Exception {
     snapshotVersion = version;

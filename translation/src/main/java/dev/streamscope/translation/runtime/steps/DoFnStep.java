@@ -112,6 +112,11 @@ public abstract class DoFnStep<InputT, OutputT> extends Step {
   }
 
   @Override
+  protected boolean finalizationPending() {
+    return bundleFinalization.awaitsSnapshot();
+  }
+
+  @Override
   protected void close() throws Exception {
     bundleFinalization.closed(); // Callbacks since the last snapshot wait for the end.
     if (invoker != null) {

@@ -43,7 +43,12 @@ public final class ParDoStep<InputT, OutputT> extends DoFnStep<InputT, OutputT> 
             spec.windowingStrategy(),
             spec.schemaInformation(),
             spec.sideInputMapping());
-    waits = hasSideInputs ? new SideInputWaits<>(sideInputs, runner::processElement) : null;
+    // Elements released together stop once a finalization callback waits: the vertex commits.
+    waits =
+        hasSideInputs
+            ? new SideInputWaits<>(
+                sideInputs, runner::processElement, bundleFinalization::awaitsSnapshot)
+            : null;
   }
 
   @Override
@@ -68,6 +73,16 @@ public final class ParDoStep<InputT, OutputT> extends DoFnStep<InputT, OutputT> 
     if (port > 0) {
       waits.advanceSideInputWatermark(port - 1, watermarkMillis);
     }
+  }
+
+  @Override
+  protected boolean workLeft() {
+    return waits != null && waits.released();
+  }
+
+  @Override
+  protected void continueWork() throws Exception {
+    waits.continueRelease();
   }
 
   @Override
