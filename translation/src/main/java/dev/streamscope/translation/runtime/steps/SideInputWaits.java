@@ -40,7 +40,11 @@ final class SideInputWaits<T> {
   /** Earliest timestamp of the elements released: held until all of them were offered. */
   private long releasedHoldMillis = Long.MAX_VALUE;
 
-  /** Releases whatever became ready in one go. */
+  /**
+   * Releases whatever became ready in one go: for steps that fire timers once the release is done
+   * (a stateful DoFn's, at the side input's watermark), which must see the released elements
+   * first.
+   */
   SideInputWaits(SideInputStore sideInputs, Processor<T> processor) {
     this(sideInputs, processor, () -> false);
   }
