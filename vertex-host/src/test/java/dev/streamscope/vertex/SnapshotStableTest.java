@@ -29,7 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@link Operator#stableUpTo}: the vertex host tells an operator that its snapshots are stable
  * only after they were written (and their outputs durable), in growing versions, once each, never
  * for a snapshot the instance restored from, and, after the end, once with {@link
- * Operator#EVERYTHING}.
+ * Operator#EVERYTHING} (a vertex without snapshots with that only).
  */
 class SnapshotStableTest {
   private static final int END = 4_000;
@@ -165,6 +165,27 @@ class SnapshotStableTest {
     } finally {
       land.countDown();
       VertxJobs.stop(job);
+    }
+  }
+
+  /** Without snapshots (recompute), only the end is stable: once, after the close. */
+  @Test
+  void aVertexWithoutSnapshotsIsToldOnlyOfEverything() throws Exception {
+    Job job =
+        Job.start(
+            graph(),
+            new InMemoryRStreamStore(true),
+            new VertxVertexLauncher(vertx),
+            new VertexConfig(50, 64, 1 << 20, 5),
+            RecoveryConfig.recompute(0));
+    try {
+      job.completion().get(60, TimeUnit.SECONDS);
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> log.contains("1 stable everything"));
+      assertEquals(List.of("1 close", "1 stable everything"), List.copyOf(log));
+    } finally {
+      job.stop().get(30, TimeUnit.SECONDS);
     }
   }
 
