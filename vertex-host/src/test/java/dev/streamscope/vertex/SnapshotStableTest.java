@@ -172,20 +172,17 @@ class SnapshotStableTest {
   @Test
   void aVertexWithoutSnapshotsIsToldOnlyOfEverything() throws Exception {
     Job job =
-        Job.start(
-            graph(),
-            new InMemoryRStreamStore(true),
-            new VertxVertexLauncher(vertx),
-            new VertexConfig(50, 64, 1 << 20, 5),
+        jobs.start(
+            graph(), new InMemoryRStreamStore(true), new VertexConfig(50, 64, 1 << 20, 5),
             RecoveryConfig.recompute(0));
     try {
-      job.completion().get(60, TimeUnit.SECONDS);
+      VertxJobs.awaitCompletion(job);
       Awaitility.await()
           .atMost(Duration.ofSeconds(30))
           .until(() -> log.contains("1 stable everything"));
       assertEquals(List.of("1 close", "1 stable everything"), List.copyOf(log));
     } finally {
-      job.stop().get(30, TimeUnit.SECONDS);
+      VertxJobs.stop(job);
     }
   }
 
