@@ -58,18 +58,8 @@ class FinalizationCommitTest {
   }
 
   /** Emits everything it read at its input's end: its reader sees one epoch. */
-  private static final class Gather implements Operator {
+  private static final class Gather extends TestOperator {
     private final List<byte[]> gathered = new ArrayList<>();
-    private OperatorContext context;
-    private long watermarkMillis = Long.MIN_VALUE;
-
-    @Override
-    public void open(OperatorContext context) {
-      this.context = context;
-    }
-
-    @Override
-    public void startBundle() {}
 
     @Override
     public void processElement(int input, byte[] payload) {
@@ -82,20 +72,9 @@ class FinalizationCommitTest {
         for (byte[] payload : gathered) {
           context.emit(0, 0, payload);
         }
-        this.watermarkMillis = watermarkMillis;
+        this.watermarkMillis = watermarkMillis; // Held back until then: one epoch downstream.
       }
     }
-
-    @Override
-    public void finishBundle() {}
-
-    @Override
-    public long outputWatermark(int output) {
-      return watermarkMillis;
-    }
-
-    @Override
-    public void close() {}
   }
 
   /**
@@ -103,22 +82,12 @@ class FinalizationCommitTest {
    * nothing until its input ends; records how many elements it had processed at each stable
    * snapshot.
    */
-  private final class Finalizing implements Operator {
+  private final class Finalizing extends TestOperator.Snapshotting {
     final List<Long> processedAtStable = new ArrayList<>();
     long firstElementAtMillis = -1;
     long lastElementAtMillis;
-    private OperatorContext context;
     private long processed;
     private boolean pending;
-    private long watermarkMillis = Long.MIN_VALUE;
-
-    @Override
-    public void open(OperatorContext context) {
-      this.context = context;
-    }
-
-    @Override
-    public void startBundle() {}
 
     @Override
     public void processElement(int input, byte[] payload) {
@@ -132,33 +101,12 @@ class FinalizationCommitTest {
     }
 
     @Override
-    public void advanceWatermark(int input, long watermarkMillis) {
-      this.watermarkMillis = watermarkMillis;
-    }
-
-    @Override
-    public void finishBundle() {}
-
-    @Override
-    public long outputWatermark(int output) {
-      return watermarkMillis;
-    }
-
-    @Override
-    public void close() {}
-
-    @Override
     public boolean finalizationPending() {
       return pending;
     }
 
     @Override
-    public boolean snapshotsSupported() {
-      return true;
-    }
-
-    @Override
-    public void snapshotState(long snapshotVersion, DataOutputStream out) throws Exception {
+    protected void writeState(DataOutputStream out) throws Exception {
       pending = false; // What was registered belongs to this snapshot.
       out.writeLong(processed);
     }
@@ -171,7 +119,7 @@ class FinalizationCommitTest {
     }
 
     @Override
-    public void restoreState(DataInputStream in) throws Exception {
+    protected void readState(DataInputStream in) throws Exception {
       processed = in.readLong();
     }
   }
