@@ -6,6 +6,7 @@ import dev.streamscope.vertex.Job;
 import dev.streamscope.vertex.VertexFailedException;
 import io.vertx.core.Vertx;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -42,12 +43,28 @@ public final class StreamScopePipelineResult implements PipelineResult {
             .handle((ignored, error) -> error == null ? State.DONE : terminalStateOf(error))
             .thenCompose(
                 state ->
-                    job.stop()
-                        .handle((i, e) -> null)
-                        // Persisted streams close through Vert.x: before it goes.
-                        .thenCompose(i -> streams.closeAsync().handle((v, e) -> null))
+                    (state == State.DONE ? closeThenFinalize(job, streams) : stopThenClose(job, streams))
                         .thenCompose(i -> vertx.close().toCompletionStage().handle((v, e) -> state))
                         .whenComplete((s, e) -> streams.close()));
+  }
+
+  /**
+   * A finished job: its streams are closed first (persisted streams close through Vert.x, so
+   * before it goes), which makes all they hold durable; then every vertex, still deployed, may
+   * finalize what it left (a source's last checkpoint marks); then they are undeployed.
+   */
+  private static CompletionStage<Void> closeThenFinalize(Job job, RStreamStore streams) {
+    return streams.closeAsync()
+        .handle((v, e) -> null)
+        .thenCompose(i -> job.finalizeFinished().handle((v, e) -> null))
+        .thenCompose(i -> job.stop().handle((v, e) -> null));
+  }
+
+  /** A failed or cancelled job: its vertices are undeployed first, then its streams closed. */
+  private static CompletionStage<Void> stopThenClose(Job job, RStreamStore streams) {
+    return job.stop()
+        .handle((v, e) -> null)
+        .thenCompose(i -> streams.closeAsync().handle((v, e) -> null));
   }
 
   private static State terminalStateOf(Throwable error) {

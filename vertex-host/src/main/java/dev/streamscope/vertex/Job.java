@@ -359,6 +359,24 @@ public final class Job {
     }
   }
 
+  /**
+   * After the job finished and its streams were closed (durable), before {@link #stop}: lets
+   * every vertex that finished tell its operator that everything it did is stable (Beam: finalize
+   * a source's last checkpoint marks, run the last bundle finalization callbacks), which it would
+   * otherwise do only once a later check found its outputs durable.
+   */
+  public CompletableFuture<Void> finalizeFinished() {
+    List<CompletableFuture<Void>> finalizations = new ArrayList<>();
+    synchronized (this) {
+      for (Slot slot : slots.values()) {
+        if (slot.instance.isFinished()) {
+          finalizations.add(slot.instance.finalizeAtJobEnd());
+        }
+      }
+    }
+    return CompletableFuture.allOf(finalizations.toArray(new CompletableFuture[0]));
+  }
+
   /** Undeploys every vertex (after the job ended). */
   public CompletableFuture<Void> stop() {
     List<CompletableFuture<Void>> stops = new ArrayList<>();

@@ -91,6 +91,7 @@ final class VertexInstance implements OperatorContext {
   private VertexSnapshot unstableSnapshot;
   private CompletableFuture<Void> snapshotWrite = CompletableFuture.completedFuture(null);
   private boolean finishReported; // guarded by this
+  private boolean everythingFinalized; // guarded by this: stableUpTo(EVERYTHING) went out
   private long snapshotTimerId = -1;
   private long progressAtLastSnapshot = -1;
   private volatile long restoredVersion;
@@ -836,13 +837,14 @@ final class VertexInstance implements OperatorContext {
    * once it finished and its outputs are durable no recompute or regeneration runs it again.
    */
   private synchronized void finalizeEverything() {
-    if (killed) {
+    if (killed || everythingFinalized) {
       return;
     }
     if (!outputs.durableUpTo(outputs.positions())) {
       executor.setTimer(checkpointIntervalMs, this::finalizeEverything);
       return;
     }
+    everythingFinalized = true;
     beginTurn();
     try {
       operator.stableUpTo(Operator.EVERYTHING);
@@ -853,6 +855,24 @@ final class VertexInstance implements OperatorContext {
       endTurn();
     }
   }
+  /**
+   * At the job's end, once its streams were closed (so what they hold is durable) and before its
+   * vertices are undeployed: what {@link #finalizeEverything}'s timer would do later, done now on
+   * the vertex's thread, since the timer dies with the vertex. Completes when done.
+   */
+  CompletableFuture<Void> finalizeAtJobEnd() {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    executor.execute(
+        () -> {
+          try {
+            finalizeEverything();
+          } finally {
+            done.complete(null);
+          }
+        });
+    return done;
+  }
+
 
   private void fail(Throwable cause) {
     if (state.isTerminal()) {
