@@ -43,12 +43,7 @@ public final class ParDoStep<InputT, OutputT> extends DoFnStep<InputT, OutputT> 
             spec.windowingStrategy(),
             spec.schemaInformation(),
             spec.sideInputMapping());
-    // Elements released together stop once a finalization callback waits: the vertex commits.
-    waits =
-        hasSideInputs
-            ? new SideInputWaits<>(
-                sideInputs, runner::processElement, bundleFinalization::awaitsSnapshot)
-            : null;
+    waits = hasSideInputs ? new SideInputWaits<>(sideInputs, runner::processElement) : null;
   }
 
   @Override
@@ -76,16 +71,6 @@ public final class ParDoStep<InputT, OutputT> extends DoFnStep<InputT, OutputT> 
   }
 
   @Override
-  protected boolean workLeft() {
-    return waits != null && waits.released();
-  }
-
-  @Override
-  protected void continueWork() throws Exception {
-    waits.continueRelease();
-  }
-
-  @Override
   protected long holdMillis() {
     return waits == null ? Long.MAX_VALUE : waits.holdMillis();
   }
@@ -110,6 +95,7 @@ public final class ParDoStep<InputT, OutputT> extends DoFnStep<InputT, OutputT> 
   @Override
   protected void finishBundle() throws Exception {
     runner.finishBundle();
+    bundleFinished();
   }
 
   @Override

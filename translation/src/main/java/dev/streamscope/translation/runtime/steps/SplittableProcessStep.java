@@ -165,6 +165,7 @@ public final class SplittableProcessStep<InputT, OutputT, RestrictionT, Position
   @Override
   protected void finishBundle() throws Exception {
     runner.finishBundle();
+    bundleFinished();
   }
 
   /**
