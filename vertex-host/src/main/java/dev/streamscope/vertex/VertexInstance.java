@@ -164,8 +164,8 @@ final class VertexInstance implements OperatorContext {
    */
   synchronized void start(VertexExecutor executor) {
     this.executor = executor;
-    if (killed) {
-      return;
+    if (killed || state.isTerminal()) {
+      return; // Cancelled before it started: it must not open its operator (no close would come).
     }
     if (snapshots == null) {
       begin(null);
@@ -229,8 +229,8 @@ final class VertexInstance implements OperatorContext {
   }
 
   private synchronized void begin(VertexSnapshot snapshot) {
-    if (killed) {
-      return;
+    if (killed || state.isTerminal()) {
+      return; // Cancelled while its snapshots were read: its operator stays unopened.
     }
     try {
       moveTo(VertexState.RUNNING);
@@ -301,8 +301,13 @@ final class VertexInstance implements OperatorContext {
 
   /** Stops the vertex where it is (job cancelled or failed elsewhere). */
   void cancel() {
-    if (executor == null) {
-      return; // Not started: nothing runs, nothing to stop.
+    synchronized (this) {
+      if (executor == null) {
+        if (!state.isTerminal()) {
+          moveTo(VertexState.CANCELLED); // Not started: it never will (see start).
+        }
+        return;
+      }
     }
     executor.execute(
         () -> {
