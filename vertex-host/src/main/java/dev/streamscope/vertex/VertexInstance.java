@@ -110,7 +110,9 @@ final class VertexInstance implements OperatorContext {
   private int commitRetries;
 
   private volatile boolean killed;
-  private VertexExecutor executor;
+  private volatile VertexExecutor executor;
+  /** Cancelled, maybe before it started: then it never opens its operator (see start). */
+  private volatile boolean cancelRequested;
   private VertexState state = VertexState.CREATED;
   private long processingTimerAtMillis = Long.MAX_VALUE;
   private long processingTimerId = -1;
@@ -164,8 +166,11 @@ final class VertexInstance implements OperatorContext {
    */
   synchronized void start(VertexExecutor executor) {
     this.executor = executor;
+    if (cancelRequested && !state.isTerminal()) {
+      moveTo(VertexState.CANCELLED); // Cancelled before it started: no close would come.
+    }
     if (killed || state.isTerminal()) {
-      return; // Cancelled before it started: it must not open its operator (no close would come).
+      return;
     }
     if (snapshots == null) {
       begin(null);
@@ -301,13 +306,11 @@ final class VertexInstance implements OperatorContext {
 
   /** Stops the vertex where it is (job cancelled or failed elsewhere). */
   void cancel() {
-    synchronized (this) {
-      if (executor == null) {
-        if (!state.isTerminal()) {
-          moveTo(VertexState.CANCELLED); // Not started: it never will (see start).
-        }
-        return;
-      }
+    // No lock here: the job calls this holding its own, which a failing vertex takes holding this
+    // instance's. The flag first: a start that misses it has set its executor, which we then see.
+    cancelRequested = true;
+    if (executor == null) {
+      return; // Not started: it never will (see start).
     }
     executor.execute(
         () -> {
