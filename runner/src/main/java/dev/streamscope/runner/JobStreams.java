@@ -158,7 +158,7 @@ final class JobStreams implements RStreamStore {
         for (Map.Entry<PersistenceStrategy, HadoopRStreamStore> store : persisted.entrySet()) {
           Map<String, String> producers = new LinkedHashMap<>();
           graph.streamProducers().forEach((stream, producer) -> {
-            if (persistenceOfStage.apply(stageOf(producer)) == store.getKey()) {
+            if (persistenceOfStage.apply(JobGraph.stageOf(producer)) == store.getKey()) {
               producers.put(stream, producer);
             }
           });
@@ -173,11 +173,6 @@ final class JobStreams implements RStreamStore {
         persistenceOfStage, persisted, fs, jobDir, io, options.getKeepRstreams(),
         new FileSystemSnapshotStore(fs, new Path(jobDir, SNAPSHOTS_DIR), SNAPSHOT_VERSIONS_KEPT),
         job);
-  }
-
-  /** The stage of a vertex id {@code stage#partition}. */
-  private static String stageOf(String vertexId) {
-    return vertexId.substring(0, vertexId.lastIndexOf('#'));
   }
 
   /** Where the vertices' snapshots are kept: in the job's directory, or in memory. */
@@ -204,7 +199,7 @@ final class JobStreams implements RStreamStore {
 
   @Override
   public RStream open(String streamId, String producer) {
-    HadoopRStreamStore store = persisted.get(persistenceOfStage.apply(stageOf(producer)));
+    HadoopRStreamStore store = persisted.get(persistenceOfStage.apply(JobGraph.stageOf(producer)));
     return store != null ? store.open(streamId, producer) : memory.open(streamId, producer);
   }
 

@@ -11,6 +11,7 @@ import dev.streamscope.rstream.segment.CorruptSegmentException;
 import dev.streamscope.vertex.snapshot.FileSystemSnapshotStore;
 import dev.streamscope.vertex.snapshot.InMemorySnapshotStore;
 import dev.streamscope.vertex.snapshot.SnapshotStore;
+import dev.streamscope.vertex.graph.JobGraph;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,7 +103,7 @@ final class SimulatedStreamStore implements RStreamStore {
   }
 
   private PersistenceStrategy persistenceOf(String producerVertex) {
-    return persistenceOfStage.apply(producerVertex.substring(0, producerVertex.lastIndexOf('#')));
+    return persistenceOfStage.apply(JobGraph.stageOf(producerVertex));
   }
 
   @Override

@@ -192,7 +192,7 @@ public final class StreamScopeSimulationRunner extends PipelineRunner<Simulation
     Map<String, StreamLog> kept = new TreeMap<>();
     run.streams().forEach((id, log) -> {
       String producer = producers.get(id);
-      if (producer == null || !nondeterministic.contains(producer.substring(0, producer.lastIndexOf('#')))) {
+      if (producer == null || !nondeterministic.contains(JobGraph.stageOf(producer))) {
         kept.put(id, log);
       }
     });

@@ -89,4 +89,9 @@ public final class JobGraph {
       String producer, int output, int from, String consumer, int input, int to) {
     return producer + "/out" + output + "/p" + from + "->" + consumer + "/in" + input + "/p" + to;
   }
+
+  /** The stage of a vertex id {@code stage#partition}. */
+  public static String stageOf(String vertexId) {
+    return vertexId.substring(0, vertexId.lastIndexOf('#'));
+  }
 }
