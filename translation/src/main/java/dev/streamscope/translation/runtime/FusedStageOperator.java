@@ -218,6 +218,17 @@ public final class FusedStageOperator implements SourceOperator {
   }
 
   /** Installs the stage's metrics switch on this thread for the turn. */
+  /** The stage's steps of type {@code type}, in stage order (for tests that look inside). */
+  <T extends Step> List<T> steps(Class<T> type) {
+    List<T> found = new ArrayList<>();
+    for (Step step : steps) {
+      if (type.isInstance(step)) {
+        found.add(type.cast(step));
+      }
+    }
+    return found;
+  }
+
   @Override
   public void beginTurn() {
     metricsOutsideTurn = MetricsEnvironment.setCurrentContainer(metricsSwitch);

@@ -10,6 +10,7 @@ import java.util.TreeMap;
 import org.apache.beam.runners.core.InMemoryStateInternals;
 import org.apache.beam.runners.core.StateInternals;
 import org.apache.beam.runners.core.StateNamespace;
+import org.apache.beam.runners.core.StateNamespaces;
 import org.apache.beam.runners.core.StateTag;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.state.BagState;
@@ -80,6 +81,27 @@ public final class KeyedStates {
     } catch (IOException e) {
       throw new IllegalStateException("Cannot decode a state key: " + e.getMessage(), e);
     }
+  }
+
+  /** How many keys have state in memory (live cells, or cells waiting from a restore). */
+  public int keyCount() {
+    return states.size();
+  }
+
+  /**
+   * Drops {@code key} if no cell of it holds anything (nor waits from a restore), and says whether
+   * it did. For a key its step is done with for now (no timer pending either): without this every
+   * key ever seen would keep an entry, and a stream with ever new keys (sessions, users) would grow
+   * the state without bound. A later access starts the key afresh, which reads as the cleared one
+   * did; whoever held the key's cells (a ReduceFnRunner) must be dropped with it.
+   */
+  public boolean forgetKeyIfEmpty(ByteKey key) {
+    KeyState state = states.get(key);
+    if (state == null || !state.holdsNothing()) {
+      return false;
+    }
+    states.remove(key);
+    return true;
   }
 
   /** Earliest watermark hold over all keys, or {@code Long.MAX_VALUE}. */
@@ -194,15 +216,46 @@ public final class KeyedStates {
      */
     public boolean forgetIfEmpty(StateNamespace namespace) {
       Map<String, StateCell> byTag = cells.get(namespace);
-      if (byTag == null) {
+      if (byTag == null || !allEmpty(byTag)) {
         return false;
       }
+      cells.remove(namespace);
+      return true;
+    }
+
+    /**
+     * {@link #forgetIfEmpty} for every window namespace of the key, between two calls of
+     * runners-core, which holds no window's cell across calls. Catches what no timer points at any
+     * more, such as the windows a session merge cleared. The global namespace stays: a
+     * ReduceFnRunner holds its merging-window set's cell for life.
+     */
+    public void forgetEmptyWindows() {
+      cells.entrySet()
+          .removeIf(
+              entry ->
+                  entry.getKey() instanceof StateNamespaces.WindowNamespace<?>
+                      && allEmpty(entry.getValue()));
+    }
+
+    /** Whether no cell of the key holds anything, live or waiting from a restore. */
+    boolean holdsNothing() {
+      if (!restored.isEmpty()) {
+        return false;
+      }
+      for (Map<String, StateCell> byTag : cells.values()) {
+        if (!allEmpty(byTag)) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private static boolean allEmpty(Map<String, StateCell> byTag) {
       for (StateCell cell : byTag.values()) {
         if (!cell.isEmpty()) {
           return false;
         }
       }
-      cells.remove(namespace);
       return true;
     }
 

@@ -53,6 +53,8 @@ public final class KeyedTimers {
             return byOutput != 0 ? byOutput : ORDER.compare(a, b);
           });
   private final Map<Id, Timer> byId = new HashMap<>();
+  /** Pending timers per key, so a step can tell when a key has none left. */
+  private final Map<ByteKey, Integer> countByKey = new HashMap<>();
   private final boolean processingTimersHold;
   private long inputWatermarkMillis = Long.MIN_VALUE;
   private long processingTimeMillis = Long.MIN_VALUE;
@@ -137,6 +139,11 @@ public final class KeyedTimers {
     return byId.isEmpty();
   }
 
+  /** Whether {@code key} has a pending timer. */
+  public boolean hasTimers(ByteKey key) {
+    return countByKey.containsKey(key);
+  }
+
   /**
    * Writes the times and every timer (key bytes, then the timer with runners-core's {@link
    * TimerInternals.TimerDataCoderV2}, whose namespaces need {@code windowCoder}), in firing order.
@@ -190,6 +197,7 @@ public final class KeyedTimers {
     }
     Timer timer = new Timer(key, data);
     byId.put(id, timer);
+    countByKey.merge(key, 1, Integer::sum);
     queueOf(data.getDomain()).add(timer);
     if (data.getDomain() == TimeDomain.EVENT_TIME || processingTimersHold) {
       byOutputTimestamp.add(timer);
@@ -206,6 +214,7 @@ public final class KeyedTimers {
   private void remove(Timer timer) {
     TimerData data = timer.data();
     byId.remove(new Id(timer.key(), data.getNamespace(), data.getTimerId(), data.getTimerFamilyId()));
+    countByKey.computeIfPresent(timer.key(), (key, count) -> count == 1 ? null : count - 1);
     queueOf(data.getDomain()).remove(timer);
     byOutputTimestamp.remove(timer);
   }

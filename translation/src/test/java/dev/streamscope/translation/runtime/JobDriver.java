@@ -135,6 +135,7 @@ final class JobDriver {
   private final TranslatedJob job;
   private final int sourceElementsPerBundle;
   private final Map<String, List<List<Event>>> written = new HashMap<>();
+  private final Map<String, Operator> operators = new HashMap<>();
 
   JobDriver(TranslatedJob job, int sourceElementsPerBundle) {
     this.job = job;
@@ -150,9 +151,15 @@ final class JobDriver {
         VertexRun run = new VertexRun(stage, p, plans.getOrDefault(vertexId, Plan.plain()));
         traces.put(vertexId, run.run());
         written.put(vertexId, run.outputs);
+        operators.put(vertexId, run.operator);
       }
     }
     return traces;
+  }
+
+  /** The operator of vertex {@code vertexId} in the last {@link #runAll}, as it ended. */
+  Operator operator(String vertexId) {
+    return operators.get(vertexId);
   }
 
   /** Runs vertex {@code vertexId} again on what its producers wrote in the last {@link #runAll}. */

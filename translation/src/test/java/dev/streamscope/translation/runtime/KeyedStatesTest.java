@@ -154,6 +154,31 @@ class KeyedStatesTest {
     assertEquals(List.of(3, 1), list(restoredA.state(WINDOW, BAG).read()), "read back after all");
   }
 
+  /**
+   * Empty windows go, the global namespace stays (a ReduceFnRunner holds its cell for life); a key
+   * goes only once no cell of it holds anything, restored ones included.
+   */
+  @Test
+  void aKeyIsForgottenOnlyOnceNothingOfItHoldsAnything() throws Exception {
+    KeyedStates states = filled();
+    KeyedStates.KeyState a = states.forKey(key("a"), null);
+    assertFalse(states.forgetKeyIfEmpty(key("a")), "a holds a bag, a hold and a value");
+    a.state(WINDOW, BAG).clear();
+    a.state(WINDOW, HOLD).clear();
+    a.forgetEmptyWindows();
+    assertFalse(states.forgetKeyIfEmpty(key("a")), "the global value is still there");
+    a.state(StateNamespaces.global(), VALUE).clear();
+    a.forgetEmptyWindows();
+    assertTrue(states.forgetKeyIfEmpty(key("a")), "an empty global cell does not keep the key");
+    assertEquals(1, states.keyCount());
+    assertFalse(states.forgetKeyIfEmpty(key("a")), "already gone");
+    assertNull(states.forKey(key("a"), "a").state(StateNamespaces.global(), VALUE).read());
+
+    KeyedStates copy = restored(snapshot(filled()));
+    assertFalse(copy.forgetKeyIfEmpty(key("b")), "b's cells wait from the restore, unread");
+    assertEquals(2, copy.keyCount());
+  }
+
   private static <T> List<T> list(Iterable<T> values) {
     java.util.ArrayList<T> list = new java.util.ArrayList<>();
     values.forEach(list::add);

@@ -1,6 +1,7 @@
 package dev.streamscope.translation.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -46,6 +47,21 @@ class KeyedTimersTest {
     TimerInternals.TimerData due = timers.pollDueProcessingTimer().data();
     assertEquals("t", due.getTimerId());
     assertEquals(Long.MAX_VALUE, timers.nextProcessingTimeMillis());
+  }
+
+  @Test
+  void aKeyHasTimersUntilItsLastIsDeletedOrFired() {
+    KeyedTimers timers = new KeyedTimers();
+    assertFalse(timers.hasTimers(KEY));
+    setProcessingTimer(timers, "a", 100, 100);
+    setProcessingTimer(timers, "a", 150, 150); // Moved, not added.
+    setProcessingTimer(timers, "b", 200, 200);
+    timers.forKey(KEY).deleteTimer(StateNamespaces.global(), "b", "", TimeDomain.PROCESSING_TIME);
+    assertTrue(timers.hasTimers(KEY));
+    timers.setProcessingTime(1_000);
+    assertEquals("a", timers.pollDueProcessingTimer().data().getTimerId());
+    assertNull(timers.pollDueProcessingTimer());
+    assertFalse(timers.hasTimers(KEY));
   }
 
   @Test

@@ -45,6 +45,21 @@ final class CurrentKey implements StepContext {
     this.timerView = timerViews.computeIfAbsent(key, timers::forKey);
   }
 
+  /**
+   * After a timer of the current key fired: drops the cells of its windows that hold nothing any
+   * more, and the key itself once it holds nothing and waits for no timer (see {@link
+   * KeyedStates#forgetKeyIfEmpty}); then there is no current key until the next {@link #set}.
+   */
+  void forgetIfDone() {
+    state.forgetEmptyWindows();
+    if (!timers.hasTimers(key) && states.forgetKeyIfEmpty(key)) {
+      timerViews.remove(key);
+      key = null;
+      state = null;
+      timerView = null;
+    }
+  }
+
   ByteKey key() {
     return key;
   }

@@ -15,7 +15,6 @@ import java.util.Map;
 import org.apache.beam.runners.core.LateDataUtils;
 import org.apache.beam.runners.core.NullSideInputReader;
 import org.apache.beam.runners.core.ReduceFnRunner;
-import org.apache.beam.runners.core.StateNamespaces;
 import org.apache.beam.runners.core.SystemReduceFn;
 import org.apache.beam.runners.core.TimerInternals.TimerData;
 import org.apache.beam.runners.core.triggers.ExecutableTriggerStateMachine;
@@ -96,6 +95,9 @@ public final class GroupByKeyStep<K, V, OutputT> extends Step {
     ReduceFnRunner<K, V, OutputT, BoundedWindow> runner = runnerFor(keyBytes, key);
     runner.processElements(live);
     runner.persist();
+    if (!windowingStrategy.getWindowFn().isNonMerging()) {
+      states.forKey(keyBytes, key).forgetEmptyWindows(); // The windows a merge cleared.
+    }
   }
 
   private boolean isExpired(BoundedWindow window) {
@@ -175,23 +177,26 @@ public final class GroupByKeyStep<K, V, OutputT> extends Step {
         ReduceFnRunner<K, V, OutputT, BoundedWindow> runner = runnerFor(due.getKey(), null);
         runner.onTimers(due.getValue());
         runner.persist();
-        forgetExpiredWindows(due.getKey(), due.getValue());
+        forgetIfDone(due.getKey());
       }
     }
   }
 
   /**
-   * Drops the (cleared) state cells of the timers' windows that are past garbage collection: the
-   * runner cleared them, and never sees their elements again ({@link #process} drops them).
+   * Drops what a key's timers left empty: the cells of its windows (a fired window's, one past
+   * garbage collection), and the key itself, with its runner, once it holds nothing and waits for
+   * no timer. Otherwise every window and key ever seen would stay, in memory and in snapshots.
    */
-  private void forgetExpiredWindows(ByteKey key, List<TimerData> fired) {
-    KeyedStates.KeyState state = states.forKey(key, null);
-    for (TimerData timer : fired) {
-      if (timer.getNamespace() instanceof StateNamespaces.WindowNamespace<?> namespace
-          && isExpired(namespace.getWindow())) {
-        state.forgetIfEmpty(namespace);
-      }
+  private void forgetIfDone(ByteKey key) {
+    states.forKey(key, null).forgetEmptyWindows();
+    if (!timers.hasTimers(key) && states.forgetKeyIfEmpty(key)) {
+      runners.remove(key);
     }
+  }
+
+  /** Keys whose state (or runner) is in memory: those with a window not done yet. */
+  public int keysInMemory() {
+    return Math.max(states.keyCount(), runners.size());
   }
 
   @Override

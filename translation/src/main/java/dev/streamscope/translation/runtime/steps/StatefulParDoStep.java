@@ -147,6 +147,12 @@ public final class StatefulParDoStep<K, V, OutputT> extends DoFnStep<KV<K, V>, O
         data.getOutputTimestamp(),
         data.getDomain(),
         CausedByDrain.NORMAL);
+    currentKey.forgetIfDone();
+  }
+
+  /** Keys whose state is in memory: those with a window not done yet. */
+  public int keysInMemory() {
+    return currentKey.states.keyCount();
   }
 
   @Override
