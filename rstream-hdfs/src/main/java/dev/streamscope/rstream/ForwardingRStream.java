@@ -75,6 +75,16 @@ public abstract class ForwardingRStream implements RStream {
   }
 
   @Override
+  public void setReaderWaitsElsewhere(boolean waits) {
+    stream.setReaderWaitsElsewhere(waits);
+  }
+
+  @Override
+  public boolean readerWaitsElsewhere() {
+    return stream.readerWaitsElsewhere();
+  }
+
+  @Override
   public void gcBelow(long seq) {
     stream.gcBelow(seq);
   }

@@ -30,6 +30,7 @@ public final class InMemoryRStream implements RStream {
   private final List<Runnable> releaseListeners = new CopyOnWriteArrayList<>();
   private final AtomicLong publishedBytes = new AtomicLong();
   private final AtomicLong releasedBytes = new AtomicLong();
+  private volatile boolean readerWaitsElsewhere;
 
   // Writer-owned.
   private long nextSeq;
@@ -226,6 +227,22 @@ public final class InMemoryRStream implements RStream {
   @Override
   public long unreleasedBytes() {
     return publishedBytes.get() - releasedBytes.get();
+  }
+
+  @Override
+  public void setReaderWaitsElsewhere(boolean waits) {
+    boolean was = readerWaitsElsewhere;
+    readerWaitsElsewhere = waits;
+    if (waits && !was) {
+      for (Runnable listener : releaseListeners) {
+        listener.run();
+      }
+    }
+  }
+
+  @Override
+  public boolean readerWaitsElsewhere() {
+    return readerWaitsElsewhere;
   }
 
   @Override

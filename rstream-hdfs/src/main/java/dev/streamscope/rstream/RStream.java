@@ -77,6 +77,20 @@ public interface RStream {
   }
 
   /**
+   * The reader tells whether it stopped reading this stream for now because its merge waits for
+   * another of its inputs, whose producer may in turn be waiting for this stream's writer (a side
+   * input computed from the main input's own source). Back-pressure must not make a writer wait
+   * for such a reader, or each would wait for the other for ever. When it becomes true the {@link
+   * #onReleased} listeners fire, so a writer waiting for a release goes on.
+   */
+  default void setReaderWaitsElsewhere(boolean waits) {}
+
+  /** What the reader last said with {@link #setReaderWaitsElsewhere}. */
+  default boolean readerWaitsElsewhere() {
+    return false;
+  }
+
+  /**
    * True if the persistence backlog is past the stream's bound. A writer that can wait (a source)
    * should then stop producing until an {@link #onReleased} listener fires; a writer that cannot
    * (it would hold up its own inputs) goes on, and the backlog only grows in memory.

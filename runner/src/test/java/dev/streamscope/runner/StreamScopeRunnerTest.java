@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -24,6 +25,7 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class StreamScopeRunnerTest {
   private static final class AddSideSum extends DoFn<Long, Long> {
@@ -40,6 +42,19 @@ class StreamScopeRunnerTest {
         sum += v;
       }
       c.output(c.element() + sum);
+    }
+  }
+
+  private static final class AddSide extends DoFn<Long, Long> {
+    private final PCollectionView<Long> side;
+
+    AddSide(PCollectionView<Long> side) {
+      this.side = side;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      c.output(c.element() + c.sideInput(side));
     }
   }
 
@@ -92,6 +107,25 @@ class StreamScopeRunnerTest {
         p.apply("Main", Create.of(1L))
             .apply(ParDo.of(new AddSideSum(side)).withSideInputs(side));
     PAssert.that(sums).containsInAnyOrder(1L + 10_000L * 9_999L / 2);
+    p.run();
+  }
+
+  /**
+   * A side input computed from the main input's own source (here its sum): the main input must be
+   * consumed while the side input is not ready, or its source would stop, back-pressured, before
+   * the side input could ever be complete. A small stream buffer makes the source wait early.
+   * Before the fix this hung (hence the timeout: a hang guard, not a speed check).
+   */
+  @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void aSideInputFromTheMainInputsOwnSourceDoesNotHoldItBack() {
+    Pipeline p = pipeline("--parallelism=2", "--streamBufferBytesMax=4096");
+    long n = 20_000;
+    PCollection<Long> numbers = p.apply(GenerateSequence.from(0).to(n));
+    PCollectionView<Long> total = numbers.apply(Sum.longsGlobally().asSingletonView());
+    PCollection<Long> shifted = numbers.apply(ParDo.of(new AddSide(total)).withSideInputs(total));
+    long sum = n * (n - 1) / 2;
+    PAssert.thatSingleton(shifted.apply(Sum.longsGlobally())).isEqualTo(sum + n * sum);
     p.run();
   }
 

@@ -36,6 +36,7 @@ final class SimulatedStream implements RStream {
   private int binding;
   private long releaseBelowWhileDown;
   private boolean wakeOwed;
+  private boolean readerWaitsElsewhere;
 
   SimulatedStream(String id, int writerWorker, int readerWorker, SimulatedNetwork network, StreamLog log) {
     this.id = id;
@@ -66,6 +67,7 @@ final class SimulatedStream implements RStream {
     if (releaseBelowWhileDown > 0) {
       live.releaseBelow(releaseBelowWhileDown);
     }
+    live.setReaderWaitsElsewhere(readerWaitsElsewhere);
     fire(publishListeners);
   }
 
@@ -173,6 +175,20 @@ final class SimulatedStream implements RStream {
   @Override
   public boolean persistenceCongested() {
     return writable().persistenceCongested();
+  }
+
+  /** The reader's word holds across the writer's crashes: it is passed on to each new stream. */
+  @Override
+  public void setReaderWaitsElsewhere(boolean waits) {
+    readerWaitsElsewhere = waits;
+    if (stream != null) {
+      stream.setReaderWaitsElsewhere(waits);
+    }
+  }
+
+  @Override
+  public boolean readerWaitsElsewhere() {
+    return readerWaitsElsewhere;
   }
 
   @Override

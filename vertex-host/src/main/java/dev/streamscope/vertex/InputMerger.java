@@ -52,6 +52,8 @@ final class InputMerger {
   private int turn;
   private int endedCount;
   private Channel last;
+  /** The channel the merge found empty on its turn and waits for, or null. */
+  private Channel awaited;
 
   /** @param byArrival merge by arrival: only for a vertex making strong productions */
   InputMerger(List<Channel> channels, int inputCount, boolean byArrival) {
@@ -73,7 +75,11 @@ final class InputMerger {
         if ((byArrival || TestHooks.mergeByArrival) && takeTurnOfAReadyChannel()) {
           continue; // With TestHooks.mergeByArrival, the deliberate bug.
         }
+        waitFor(channel);
         return null;
+      }
+      if (awaited != null) {
+        stopWaiting();
       }
       channel.position++;
       last = channel;
@@ -119,6 +125,27 @@ final class InputMerger {
       return a.watermarkMillis < b.watermarkMillis;
     }
     return a.position < b.position;
+  }
+
+  /**
+   * The merge waits for {@code channel}: tells the writers of the others not to wait for this
+   * reader (back-pressure), since what they wait for may be what this merge waits for.
+   */
+  private void waitFor(Channel channel) {
+    if (awaited == channel) {
+      return;
+    }
+    awaited = channel;
+    for (Channel other : channels) {
+      other.stream.setReaderWaitsElsewhere(other != channel && !other.ended);
+    }
+  }
+
+  private void stopWaiting() {
+    awaited = null;
+    for (Channel channel : channels) {
+      channel.stream.setReaderWaitsElsewhere(false);
+    }
   }
 
   /** Gives the turn to the next channel with an event ready, if there is one. */

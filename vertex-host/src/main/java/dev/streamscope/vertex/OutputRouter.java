@@ -319,13 +319,15 @@ final class OutputRouter {
   }
 
   /**
-   * True if some output stream holds more unreleased bytes than {@code limitBytes}, or persists
-   * too slowly (its unpersisted backlog is past its own bound). Only sources wait on this: a
-   * vertex with inputs must go on, or it could hold up the very streams it waits for.
+   * True if some output stream holds more unreleased bytes than {@code limitBytes} (unless its
+   * reader waits on another input: see {@link RStream#setReaderWaitsElsewhere}), or persists too
+   * slowly (its unpersisted backlog is past its own bound). Only sources wait on this: a vertex
+   * with inputs must go on, or it could hold up the very streams it waits for.
    */
   boolean congested(long limitBytes) {
     for (RStream stream : allStreams) {
-      if (stream.unreleasedBytes() > limitBytes || stream.persistenceCongested()) {
+      if ((stream.unreleasedBytes() > limitBytes && !stream.readerWaitsElsewhere())
+          || stream.persistenceCongested()) {
         return true;
       }
     }

@@ -1,6 +1,8 @@
 package dev.streamscope.vertex;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamscope.rstream.InMemoryRStream;
 import dev.streamscope.rstream.StreamEvent;
@@ -125,6 +127,36 @@ class InputMergerTest {
         List.of("main@0", "main@1", "main@2", "side@0", "side@1", "main@3", "main@4", "main@5",
             "side@2", "side@3", "main@6", "main@7", "main@8", "side@4", "side@5"),
         order);
+  }
+
+  /**
+   * While the merge waits for one channel, the writers of the others are told not to wait for
+   * this reader (they may be what the awaited channel waits for); once it has data, they are told
+   * again that it reads.
+   */
+  @Test
+  void whileTheMergeWaitsForAChannelTheOthersWritersAreNotHeldBack() {
+    Feed side = new Feed("side", List.of(new Epoch(1, Long.MIN_VALUE)));
+    Feed main = new Feed("main", epochs(5, 2, 100));
+    main.publishAll();
+    int[] releases = {0};
+    main.stream.onReleased(() -> releases[0]++);
+    InputMerger merger = merger(List.of(main, side), new int[] {0, 1}, 2);
+
+    assertEquals(List.of("main@0", "main@1", "main@2"), drain(merger)); // Then the side's turn.
+
+    assertTrue(main.stream.readerWaitsElsewhere());
+    assertFalse(side.stream.readerWaitsElsewhere());
+    assertEquals(1, releases[0], "a writer waiting for a release goes on");
+    drain(merger);
+    assertEquals(1, releases[0], "told once per wait");
+
+    side.publishAll();
+    assertEquals(0, merger.next().seq());
+    assertFalse(main.stream.readerWaitsElsewhere(), "the merge reads again");
+    assertEquals(List.of("side@1", "main@3", "main@4", "main@5"), drain(merger));
+    assertTrue(main.stream.readerWaitsElsewhere(), "waiting for the side's next epoch");
+    assertEquals(2, releases[0]);
   }
 
   @Test

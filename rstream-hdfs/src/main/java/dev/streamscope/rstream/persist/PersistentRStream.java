@@ -119,6 +119,9 @@ public final class PersistentRStream implements RStream {
   private final List<Runnable> releaseListeners = new CopyOnWriteArrayList<>();
   private final Object lock = new Object();
 
+  // Set by the reader.
+  private volatile boolean readerWaitsElsewhere;
+
   // Writer-owned.
   private long nextSeq;
   private long writtenBytes;
@@ -731,6 +734,20 @@ public final class PersistentRStream implements RStream {
   @Override
   public long unreleasedBytes() {
     return visibleBytes - releasedBytes.get();
+  }
+
+  @Override
+  public void setReaderWaitsElsewhere(boolean waits) {
+    boolean was = readerWaitsElsewhere;
+    readerWaitsElsewhere = waits;
+    if (waits && !was) {
+      fire(releaseListeners);
+    }
+  }
+
+  @Override
+  public boolean readerWaitsElsewhere() {
+    return readerWaitsElsewhere;
   }
 
   @Override
