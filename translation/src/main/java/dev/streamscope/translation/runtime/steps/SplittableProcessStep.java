@@ -165,7 +165,6 @@ public final class SplittableProcessStep<InputT, OutputT, RestrictionT, Position
   @Override
   protected void finishBundle() throws Exception {
     runner.finishBundle();
-    bundleFinished();
   }
 
   /**
