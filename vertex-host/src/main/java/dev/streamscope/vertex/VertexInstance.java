@@ -571,6 +571,9 @@ final class VertexInstance implements OperatorContext {
         return;
       }
       scheduleProcessingTimer();
+      if (strongProductions && operator.workLeft()) {
+        wakeUp(); // The timers stopped early (see Operator.workLeft): a turn goes on with them.
+      }
     } catch (Throwable t) {
       fail(t);
     } finally {
@@ -863,6 +866,7 @@ final class VertexInstance implements OperatorContext {
       endTurn();
     }
   }
+
   /**
    * At the job's end, once its streams were closed (so what they hold is durable) and before its
    * vertices are undeployed: what {@link #finalizeEverything}'s timer would do later, done now on
@@ -880,7 +884,6 @@ final class VertexInstance implements OperatorContext {
         });
     return done;
   }
-
 
   private void fail(Throwable cause) {
     if (state.isTerminal()) {
