@@ -688,12 +688,15 @@ final class VertexInstance implements OperatorContext {
 
   /**
    * Strong productions, at an epoch boundary: commits if the epoch wrote something, or if the
-   * interval passed and the vertex moved since the last snapshot. Returns true if it committed.
+   * interval passed and the vertex moved since the last snapshot or waits for one to act ({@link
+   * Operator#finalizationPending}: timers that registered callbacks while the input is idle move
+   * nothing else). Returns true if it committed.
    */
   private boolean commitIfDue() throws Exception {
     if (!outputs.holdsAny()) {
       long progress = inputs.progress() + outputs.progress();
-      if (progress == progressAtLastSnapshot || executor.nowMillis() < nextSnapshotAtMillis) {
+      boolean moved = progress != progressAtLastSnapshot || operator.finalizationPending();
+      if (!moved || executor.nowMillis() < nextSnapshotAtMillis) {
         return false;
       }
     }

@@ -25,13 +25,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A strong-production vertex whose operator stops a processing-time turn early ({@link
- * Operator#workLeft}, as a splittable DoFn's resumes do while a bundle finalization callback
- * waits) goes on with the work at once, while its input is idle, and commits in between, so that
- * what the work waits for happens. Idle re-polls are an hour apart here: nothing but the vertex
- * itself may wake it up.
+ * A strong-production vertex whose input is idle while its processing-time timers register
+ * something to finalize ({@link Operator#finalizationPending}, as a splittable DoFn's resumes
+ * register bundle finalization callbacks) commits, so that what they wait for happens: whether a
+ * timer's turn stops early ({@link Operator#workLeft}), and the vertex goes on with the work at
+ * once, or the next step waits for a later timer. Idle re-polls are an hour apart here: nothing
+ * but the vertex itself may wake it up.
  */
-class WorkLeftTest {
+class IdleInputFinalizationTest {
   private static final long CHECKPOINT_INTERVAL_MS = 10;
   private static final VertexConfig CONFIG = new VertexConfig(1, 64, 1 << 20, 5, 3_600_000);
   /** Steps the operator may take without being finalized (it gives up then). */
@@ -52,11 +53,14 @@ class WorkLeftTest {
   }
 
   /**
-   * After its first element, a processing-time timer starts steps: one per call, each registering
-   * something to finalize, until a snapshot after one is stable; the next step then emits and the
-   * work is done. Like a splittable DoFn that resumes until a bundle was committed.
+   * After its first element, a processing-time timer starts steps, each registering something to
+   * finalize, until a snapshot after one is stable; the next step then emits and the work is done.
+   * Like a splittable DoFn that resumes until a bundle was committed. With no delay between steps
+   * a timer's turn takes one and leaves the rest as work left; else each step sets a timer for the
+   * next one, {@code stepDelayMillis} later.
    */
   private static final class Resuming extends TestOperator.Snapshotting {
+    private final long stepDelayMillis;
     volatile int steps;
     volatile boolean done;
     private long timerAtMillis = Long.MAX_VALUE;
@@ -65,6 +69,10 @@ class WorkLeftTest {
     /** A snapshot was taken while something was pending: finalized once it is stable. */
     private boolean covered;
     private boolean finalized;
+
+    Resuming(long stepDelayMillis) {
+      this.stepDelayMillis = stepDelayMillis;
+    }
 
     @Override
     public void processElement(int input, byte[] payload) {
@@ -83,13 +91,20 @@ class WorkLeftTest {
     public void advanceProcessingTime(long nowMillis) {
       if (nowMillis >= timerAtMillis) {
         timerAtMillis = Long.MAX_VALUE;
-        step(); // One step, then it stops: the rest is work left.
+        step(); // One step, then it stops: the rest is work left, or waits for a timer.
+        if (stepDelayMillis > 0 && !done) {
+          timerAtMillis = nowMillis + stepDelayMillis;
+        }
       }
     }
 
     @Override
     public boolean workLeft() {
-      return started && !done && timerAtMillis == Long.MAX_VALUE && steps < ATTEMPTS;
+      return stepDelayMillis == 0
+          && started
+          && !done
+          && timerAtMillis == Long.MAX_VALUE
+          && steps < ATTEMPTS;
     }
 
     @Override
@@ -128,7 +143,7 @@ class WorkLeftTest {
   }
 
   /** numbers (one record, then idle until the gate opens) -> resuming (strong) -> collect. */
-  private JobGraph graph(AtomicBoolean gateOpen) {
+  private JobGraph graph(AtomicBoolean gateOpen, long stepDelayMillis) {
     return new JobGraph()
         .add(new StageSpec("numbers", 1, List.of(), 1, p -> new SnapshotOperators.Range(0, 2, 1, gateOpen, 1, 4)))
         .add(
@@ -138,7 +153,7 @@ class WorkLeftTest {
                 List.of(new InputSpec("numbers", 0, EdgeKind.FORWARD)),
                 1,
                 p -> {
-                  Resuming operator = new Resuming();
+                  Resuming operator = new Resuming(stepDelayMillis);
                   resuming.set(operator);
                   return operator;
                 },
@@ -158,10 +173,19 @@ class WorkLeftTest {
 
   @Test
   void workLeftByAProcessingTimeTurnGoesOnAndCommitsWhileTheInputIsIdle() throws Exception {
+    runUntilFinalized(0);
+  }
+
+  @Test
+  void timersRegisteringSomethingToFinalizeCommitWhileTheInputIsIdle() throws Exception {
+    runUntilFinalized(5);
+  }
+
+  private void runUntilFinalized(long stepDelayMillis) throws Exception {
     AtomicBoolean gateOpen = new AtomicBoolean(false);
     Job job =
         Job.start(
-            graph(gateOpen),
+            graph(gateOpen, stepDelayMillis),
             new InMemoryRStreamStore(true),
             new VertxVertexLauncher(vertx),
             CONFIG,
