@@ -423,6 +423,21 @@ final class FailureInjector {
     }
 
     @Override
+    public boolean finalizationPending() {
+      return source.finalizationPending();
+    }
+
+    @Override
+    public boolean workLeft() {
+      return source.workLeft();
+    }
+
+    @Override
+    public void continueWork() throws Exception {
+      source.continueWork();
+    }
+
+    @Override
     public void restoreState(DataInputStream in) throws Exception {
       source.restoreState(in);
     }

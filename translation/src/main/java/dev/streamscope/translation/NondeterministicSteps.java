@@ -11,6 +11,7 @@ import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
 import org.apache.beam.sdk.transforms.windowing.AfterSynchronizedProcessingTime;
 import org.apache.beam.sdk.transforms.windowing.Trigger;
 import org.apache.beam.sdk.util.construction.PTransformTranslation;
+import org.apache.beam.sdk.util.construction.SplittableParDo;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
@@ -25,6 +26,12 @@ import org.apache.beam.sdk.values.PCollection;
  *   <li>a ParDo whose DoFn is {@code @RequiresStableInput}: it acts on the outside world and may
  *       answer differently when run again (its input, read from an rStream, is stable: see {@link
  *       dev.streamscope.translation.translators.ParDoTranslator});
+ *   <li>a DoFn (splittable or not) with a {@code BundleFinalizer}: it acknowledges to the outside
+ *       world what it read once its outputs are committed, so a replay may read something else.
+ *       Its stage then also commits every epoch that wrote something with a snapshot, and its
+ *       callbacks run once that snapshot is written, before the next epoch, as Dataflow runs them
+ *       after a bundle's commit (see {@link
+ *       dev.streamscope.translation.runtime.BundleFinalization});
  *   <li>while processing time is the wall clock: DoFns with processing-time timers, GroupByKeys
  *       whose trigger fires on processing time, and splittable DoFns, whose checkpointed
  *       restrictions resume on processing-time timers (when those fire decides where their output
@@ -42,6 +49,9 @@ public final class NondeterministicSteps {
           "org.apache.beam.sdk.io.WriteFiles$WriteUnshardedTempFilesFn",
           "org.apache.beam.sdk.io.WriteFiles$WriteShardsIntoTempFilesFn");
 
+  private static final String BUNDLE_FINALIZER =
+      "finalizes bundles (DoFn.BundleFinalizer): it acknowledges what it read to the outside world";
+
   private NondeterministicSteps() {}
 
   /** Marks the stage of {@code node}, a primitive translated into {@code stages}, if need be. */
@@ -54,6 +64,8 @@ public final class NondeterministicSteps {
         stages.markNondeterministic(step, "names its temporary files with random UUIDs");
       } else if (requiresStableInput(doFn)) {
         stages.markNondeterministic(step, "requires stable input (@RequiresStableInput)");
+      } else if (DoFnSignatures.usesBundleFinalizer(doFn)) {
+        stages.markNondeterministic(step, BUNDLE_FINALIZER);
       }
       if (hasProcessingTimeTimers(doFn)) {
         stages.markWallClockDependent(step, "sets processing-time timers");
@@ -65,6 +77,10 @@ public final class NondeterministicSteps {
         }
       }
     } else if (PTransformTranslation.SPLITTABLE_PROCESS_KEYED_URN.equals(urn)) {
+      DoFn<?, ?> doFn = ((SplittableParDo.ProcessKeyedElements<?, ?, ?, ?>) node.getTransform()).getFn();
+      if (DoFnSignatures.usesBundleFinalizer(doFn)) {
+        stages.markNondeterministic(step, BUNDLE_FINALIZER);
+      }
       stages.markWallClockDependent(
           step, "resumes checkpointed restrictions of a splittable DoFn by processing-time timers");
     }

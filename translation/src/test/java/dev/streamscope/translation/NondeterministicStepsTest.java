@@ -24,6 +24,7 @@ import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Repeatedly;
 import org.apache.beam.sdk.transforms.windowing.Window;
@@ -69,6 +70,27 @@ class NondeterministicStepsTest {
     }
   }
 
+  private static final class Ungroup extends DoFn<KV<String, Iterable<String>>, KV<String, String>> {
+    @ProcessElement
+    public void process(
+        @Element KV<String, Iterable<String>> group, OutputReceiver<KV<String, String>> out) {
+      for (String value : group.getValue()) {
+        out.output(KV.of(group.getKey(), value));
+      }
+    }
+  }
+
+  private static final class Acknowledging extends DoFn<KV<String, String>, KV<String, String>> {
+    @ProcessElement
+    public void process(
+        @Element KV<String, String> element,
+        BundleFinalizer finalizer,
+        OutputReceiver<KV<String, String>> out) {
+      finalizer.afterBundleCommit(BoundedWindow.TIMESTAMP_MAX_VALUE, () -> {});
+      out.output(element);
+    }
+  }
+
   private static final class Later extends DoFn<KV<String, String>, String> {
     @TimerId("later")
     private final TimerSpec laterSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
@@ -96,6 +118,17 @@ class NondeterministicStepsTest {
     Pipeline p = pipeline();
     keyed(p).apply("Stable", ParDo.of(new Stable())).apply("Same", ParDo.of(new Identity()));
     assertEquals(List.of("Stable/ParMultiDo(Stable)"), nondeterministicStages(p));
+  }
+
+  /** Its stage commits every epoch, so the callbacks run between epochs, once it is written. */
+  @Test
+  void aDoFnThatFinalizesBundlesMarksItsStageNondeterministic() {
+    Pipeline p = pipeline();
+    keyed(p)
+        .apply("Group", GroupByKey.create())
+        .apply("Ungroup", ParDo.of(new Ungroup()))
+        .apply("Finalizing", ParDo.of(new Acknowledging()));
+    assertEquals(List.of("Group"), nondeterministicStages(p), "the stage after the shuffle");
   }
 
   @Test

@@ -82,10 +82,35 @@ public interface Operator {
    * this instance took (a restored snapshot was stable for the instance that took it); a snapshot
    * whose write failed is covered by the next stable one. After {@link #close} of an operator that
    * finished, once everything it emitted is durable, it is called with {@link #EVERYTHING}: what
-   * close left (a source's last position) is stable too. A vertex without snapshots never calls
-   * it: it recovers by reading its inputs again from the start.
+   * close left (a source's last position) is stable too. A vertex without snapshots calls it with
+   * {@link #EVERYTHING} only: until then it recovers by reading its inputs again from the start.
    */
   default void stableUpTo(long snapshotVersion) throws Exception {}
+
+  /**
+   * Whether something the operator did waits for a snapshot not taken yet before it may act on it
+   * (Beam: bundle finalization callbacks registered since the last snapshot). A vertex holding its
+   * outputs for a commit then ends its bundle early, between two elements, and commits, rather
+   * than at the input epoch's end, at most once per checkpoint interval. Asked between elements:
+   * must be cheap (no allocation).
+   */
+  default boolean finalizationPending() {
+    return false;
+  }
+
+  /**
+   * Whether the operator stopped a call early, with work ready to go on with (elements released
+   * together, each of which may take long), so that a vertex may commit for a {@link
+   * #finalizationPending} in between: it stops so only while that is true. The vertex calls
+   * {@link #continueWork} until this is false, before anything else, inside a bundle. Only
+   * vertices holding their outputs ask: the translation gives such steps only to those.
+   */
+  default boolean workLeft() {
+    return false;
+  }
+
+  /** Goes on with the work left (see {@link #workLeft}); does some of it at least. */
+  default void continueWork() throws Exception {}
 
   /** {@link #stableUpTo} this: everything the operator did, up to its close, is stable. */
   long EVERYTHING = Long.MAX_VALUE;

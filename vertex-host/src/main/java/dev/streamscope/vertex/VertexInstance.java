@@ -54,7 +54,9 @@ import org.slf4j.LoggerFactory;
  * a vertex snapshots whatever its stage's recovery strategy: under recompute too, as a replay
  * from scratch could contradict what its readers saw. Its inputs are garbage-collected below each
  * snapshot once written, since a restore always takes the newest ({@link HeldStream} keeps
- * every snapshot usable).
+ * every snapshot usable). An operator waiting for a commit to act ({@link
+ * Operator#finalizationPending}) has its bundle ended between two elements and committed, once the
+ * interval passed since the last commit, rather than at the end of a long epoch.
  */
 final class VertexInstance implements OperatorContext {
   private static final Logger LOG = LoggerFactory.getLogger(VertexInstance.class);
@@ -394,6 +396,27 @@ final class VertexInstance implements OperatorContext {
   private boolean consumerTurn() throws Exception {
     int consumed = 0;
     while (consumed < config.turnEventsMax()) {
+      if (inBundle && strongProductions && finalizationDue()) {
+        endBundleEarly();
+        commit(takeSnapshot());
+        inputs.releaseConsumed();
+        return false;
+      }
+      if (strongProductions && operator.workLeft()) {
+        if (!inBundle) {
+          operator.startBundle();
+          inBundle = true;
+        }
+        consumed++;
+        operator.continueWork();
+        if (inputs.allEnded() && !operator.workLeft()) {
+          endBundleEarly(); // The last epoch's bundle, ended once its work is done.
+          inputs.releaseConsumed();
+          finish();
+          return false;
+        }
+        continue;
+      }
       StreamEvent event = inputs.next();
       if (event == null) {
         break;
@@ -419,7 +442,8 @@ final class VertexInstance implements OperatorContext {
       operator.finishBundle();
       inBundle = false;
       punctuate();
-      if (inputs.allEnded()) {
+      // Work left (see Operator.workLeft) goes on first, at the top of the loop.
+      if (inputs.allEnded() && !(strongProductions && operator.workLeft())) {
         inputs.releaseConsumed();
         finish();
         return false;
@@ -440,6 +464,28 @@ final class VertexInstance implements OperatorContext {
       maybeSnapshot();
     }
     return consumed == config.turnEventsMax();
+  }
+
+  /**
+   * Strong productions, inside a bundle: the operator waits for a commit to act on what it did
+   * (bundle finalization callbacks, which an outside system may wait for before it sends more) and
+   * the checkpoint interval passed since the last commit. Without this, an input epoch without
+   * output commits only at its end, however long it runs. The interval bounds the cost: a DoFn
+   * registering a callback per bundle gets a snapshot per interval, as periodic snapshots do, not
+   * one per element. The operator is asked first: a field read per element, the clock only then.
+   */
+  private boolean finalizationDue() {
+    return operator.finalizationPending() && executor.nowMillis() >= nextSnapshotAtMillis;
+  }
+
+  /**
+   * Ends the open bundle before its epoch's end, to commit now. Bundles need not follow epochs
+   * where outputs wait for a snapshot: a reader sees the held outputs only once it is written.
+   */
+  private void endBundleEarly() throws Exception {
+    operator.finishBundle();
+    inBundle = false;
+    punctuate();
   }
 
   /** Returns true if the source has more ready now. */
@@ -511,10 +557,8 @@ final class VertexInstance implements OperatorContext {
         if (strongProductions && outputs.holdsAny()) {
           // The timers wrote in the middle of an input epoch (a processing-time trigger's early
           // pane): end the bundle here, so that a commit exposes the output now rather than at
-          // the epoch's end. Bundles need not follow epochs where outputs wait for a snapshot.
-          operator.finishBundle();
-          inBundle = false;
-          punctuate();
+          // the epoch's end.
+          endBundleEarly();
         }
       } else {
         operator.startBundle();
@@ -527,6 +571,9 @@ final class VertexInstance implements OperatorContext {
         return;
       }
       scheduleProcessingTimer();
+      if (strongProductions && operator.workLeft()) {
+        wakeUp(); // The timers stopped early (see Operator.workLeft): a turn goes on with them.
+      }
     } catch (Throwable t) {
       fail(t);
     } finally {
@@ -641,12 +688,15 @@ final class VertexInstance implements OperatorContext {
 
   /**
    * Strong productions, at an epoch boundary: commits if the epoch wrote something, or if the
-   * interval passed and the vertex moved since the last snapshot. Returns true if it committed.
+   * interval passed and the vertex moved since the last snapshot or waits for one to act ({@link
+   * Operator#finalizationPending}: timers that registered callbacks while the input is idle move
+   * nothing else). Returns true if it committed.
    */
   private boolean commitIfDue() throws Exception {
     if (!outputs.holdsAny()) {
       long progress = inputs.progress() + outputs.progress();
-      if (progress == progressAtLastSnapshot || executor.nowMillis() < nextSnapshotAtMillis) {
+      boolean moved = progress != progressAtLastSnapshot || operator.finalizationPending();
+      if (!moved || executor.nowMillis() < nextSnapshotAtMillis) {
         return false;
       }
     }
@@ -796,11 +846,12 @@ final class VertexInstance implements OperatorContext {
   /**
    * Finished and reported (no kill restarts it any more): once every output is durable up to its
    * end, nothing can make this partition run again from a snapshot, so all the operator did is
-   * stable. Checked every checkpoint interval until then. Only for a vertex with snapshots: one
-   * without reads everything again on a recompute, so nothing of it is ever stable.
+   * stable. Checked every checkpoint interval until then. A vertex without snapshots too: a
+   * recompute reads its inputs again from the start, so nothing of it is stable before this, but
+   * once it finished and its outputs are durable no recompute or regeneration runs it again.
    */
   private synchronized void finalizeEverything() {
-    if (snapshots == null || killed || everythingFinalized) {
+    if (killed || everythingFinalized) {
       return;
     }
     if (!outputs.durableUpTo(outputs.positions())) {

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@link Operator#stableUpTo}: the vertex host tells an operator that its snapshots are stable
  * only after they were written (and their outputs durable), in growing versions, once each, never
  * for a snapshot the instance restored from, and, after the end, once with {@link
- * Operator#EVERYTHING}.
+ * Operator#EVERYTHING} (a vertex without snapshots with that only).
  */
 class SnapshotStableTest {
   private static final int END = 4_000;
@@ -164,6 +164,24 @@ class SnapshotStableTest {
       checkLog();
     } finally {
       land.countDown();
+      VertxJobs.stop(job);
+    }
+  }
+
+  /** Without snapshots (recompute), only the end is stable: once, after the close. */
+  @Test
+  void aVertexWithoutSnapshotsIsToldOnlyOfEverything() throws Exception {
+    Job job =
+        jobs.start(
+            graph(), new InMemoryRStreamStore(true), new VertexConfig(50, 64, 1 << 20, 5),
+            RecoveryConfig.recompute(0));
+    try {
+      VertxJobs.awaitCompletion(job);
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> log.contains("1 stable everything"));
+      assertEquals(List.of("1 close", "1 stable everything"), List.copyOf(log));
+    } finally {
       VertxJobs.stop(job);
     }
   }

@@ -393,6 +393,38 @@ public final class FusedStageOperator implements SourceOperator {
     }
   }
 
+  /** A step waits for the next snapshot to act (a DoFn's bundle finalization callbacks). */
+  @Override
+  public boolean finalizationPending() {
+    for (Step step : steps) {
+      if (step.finalizationPending()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public boolean workLeft() {
+    for (Step step : steps) {
+      if (step.workLeft()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The first step with work left goes on; downstream steps see what it emits at once. */
+  @Override
+  public void continueWork() throws Exception {
+    for (Step step : steps) {
+      if (step.workLeft()) {
+        step.inScope(step::continueWork);
+        return;
+      }
+    }
+  }
+
   @Override
   public void restoreState(DataInputStream in) throws Exception {
     if (context == null || started) {

@@ -109,14 +109,19 @@ public final class KeyedTimers {
    * a timer delivered at its own instant would be consumed without firing.
    */
   public Timer pollDueProcessingTimer() {
-    Timer first = processingTimers.isEmpty() ? null : processingTimers.first();
-    if (first == null
-        || (processingTimeMillis != Long.MAX_VALUE
-            && first.data().getTimestamp().getMillis() >= processingTimeMillis)) {
+    if (!processingTimerDue()) {
       return null;
     }
+    Timer first = processingTimers.first();
     remove(first);
     return first;
+  }
+
+  /** Whether {@link #pollDueProcessingTimer} has a timer to return (no allocation). */
+  public boolean processingTimerDue() {
+    return !processingTimers.isEmpty()
+        && (processingTimeMillis == Long.MAX_VALUE
+            || processingTimers.first().data().getTimestamp().getMillis() < processingTimeMillis);
   }
 
   /** When the earliest processing-time timer becomes due, or {@code Long.MAX_VALUE}. */

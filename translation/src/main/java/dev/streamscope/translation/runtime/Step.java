@@ -21,8 +21,9 @@ import org.apache.beam.sdk.values.WindowedValue;
  * {@link #restore}, so that a fresh step continues exactly as the snapshotted one would have; the
  * watermarks and processing time every step has are saved here. A step that cannot be saved says
  * why in {@link #snapshotUnsupportedReason}, and its stage then recovers by recompute. What a
- * step may only do once its state can no longer be rolled back (acknowledge a source's records)
- * it does in {@link #stableUpTo}, for the snapshots it wrote.
+ * step may only do once its state can no longer be rolled back (acknowledge a source's records,
+ * run a DoFn's bundle finalization callbacks) it does in {@link #stableUpTo}, for the snapshots
+ * it wrote.
  */
 public abstract class Step {
   private final String name;
@@ -127,6 +128,25 @@ public abstract class Step {
    * #close} of a finished stage, all is). Called in growing versions, inside a turn.
    */
   protected void stableUpTo(long snapshotVersion) throws Exception {}
+
+  /**
+   * Whether the step registered something {@link #stableUpTo} will act on once the next snapshot
+   * taken is stable (see {@code Operator.finalizationPending}). Asked between elements: cheap.
+   */
+  protected boolean finalizationPending() {
+    return false;
+  }
+
+  /**
+   * Whether a call stopped early, leaving work ready for {@link #continueWork} (see {@code
+   * Operator.workLeft}): it does so only while {@link #finalizationPending}.
+   */
+  protected boolean workLeft() {
+    return false;
+  }
+
+  /** Goes on with the work left, inside a bundle; does some of it at least. */
+  protected void continueWork() throws Exception {}
 
   /** The watermarks and processing time every step has, then the step's own {@link #snapshot}. */
   final void writeSnapshot(long version, DataOutputStream out) throws Exception {

@@ -2,6 +2,7 @@ package dev.streamscope.translation.runtime.steps;
 
 import dev.streamscope.translation.runtime.BundleFinalization;
 import dev.streamscope.translation.runtime.Step;
+import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.util.List;
 import java.util.Map;
@@ -34,14 +35,15 @@ public abstract class DoFnStep<InputT, OutputT> extends Step {
       DoFnSchemaInformation schemaInformation) {}
 
   protected final Spec<InputT, OutputT> spec;
-  /** The DoFn's bundle finalizer: callbacks run once a bundle finished ({@link #bundleFinished}). */
-  protected final BundleFinalization bundleFinalization = new BundleFinalization();
+  /** The DoFn's bundle finalizer: callbacks run once a snapshot after their bundle is stable. */
+  protected final BundleFinalization bundleFinalization;
   protected DoFn<InputT, OutputT> doFn;
   private DoFnInvoker<InputT, OutputT> invoker;
 
   DoFnStep(String name, Spec<InputT, OutputT> spec) {
     super(name);
     this.spec = spec;
+    this.bundleFinalization = new BundleFinalization(name);
   }
 
   /** The output tags other than the main one, as runners-core wants them. */
@@ -90,20 +92,33 @@ public abstract class DoFnStep<InputT, OutputT> extends Step {
 
   /**
    * Nothing of the DoFn itself: Beam keeps a DoFn's fields out of its state, and a fresh instance
-   * is set up on open. Finalization callbacks run at the end of each bundle, so none is pending.
+   * is set up on open. Bundle finalization callbacks registered so far cannot be saved: they wait
+   * for this snapshot to be stable (see {@link BundleFinalization}).
    */
   @Override
   protected void snapshot(DataOutputStream out) throws Exception {
-    bundleFinalization.checkNonePending(name());
+    bundleFinalization.snapshotTaken(snapshotVersion());
   }
 
-  /** Call after the runner finished a bundle: the bundle's finalization callbacks run. */
-  protected final void bundleFinished() throws Exception {
-    bundleFinalization.bundleCommitted(runtime().nowMillis());
+  @Override
+  protected void restore(DataInputStream in) throws Exception {
+    bundleFinalization.restored();
+  }
+
+  /** Runs the finalization callbacks of the bundles the stable snapshots cover. */
+  @Override
+  protected void stableUpTo(long snapshotVersion) throws Exception {
+    bundleFinalization.stableUpTo(snapshotVersion, runtime().nowMillis());
+  }
+
+  @Override
+  protected boolean finalizationPending() {
+    return bundleFinalization.awaitsSnapshot();
   }
 
   @Override
   protected void close() throws Exception {
+    bundleFinalization.closed(); // Callbacks since the last snapshot wait for the end.
     if (invoker != null) {
       invoker.invokeTeardown();
       invoker = null;

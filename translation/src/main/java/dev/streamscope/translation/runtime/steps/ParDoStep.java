@@ -43,7 +43,12 @@ public final class ParDoStep<InputT, OutputT> extends DoFnStep<InputT, OutputT> 
             spec.windowingStrategy(),
             spec.schemaInformation(),
             spec.sideInputMapping());
-    waits = hasSideInputs ? new SideInputWaits<>(sideInputs, runner::processElement) : null;
+    // Elements released together stop once a finalization callback waits: the vertex commits.
+    waits =
+        hasSideInputs
+            ? new SideInputWaits<>(
+                sideInputs, runner::processElement, bundleFinalization::awaitsSnapshot)
+            : null;
   }
 
   @Override
@@ -71,6 +76,16 @@ public final class ParDoStep<InputT, OutputT> extends DoFnStep<InputT, OutputT> 
   }
 
   @Override
+  protected boolean workLeft() {
+    return waits != null && waits.released();
+  }
+
+  @Override
+  protected void continueWork() throws Exception {
+    waits.continueRelease();
+  }
+
+  @Override
   protected long holdMillis() {
     return waits == null ? Long.MAX_VALUE : waits.holdMillis();
   }
@@ -95,7 +110,6 @@ public final class ParDoStep<InputT, OutputT> extends DoFnStep<InputT, OutputT> 
   @Override
   protected void finishBundle() throws Exception {
     runner.finishBundle();
-    bundleFinished();
   }
 
   @Override

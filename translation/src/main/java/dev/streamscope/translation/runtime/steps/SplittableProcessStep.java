@@ -30,6 +30,15 @@ import org.joda.time.Duration;
  * wait in state, and a processing-time timer resumes them. At the end of input every residual is
  * resumed until done, since no processing time can be waited for after it.
  *
+ * <p>A DoFn with a {@code BundleFinalizer} may register a callback at every call and wait for it
+ * to run before it claims more (it acknowledges what it read to the outside world). The callback
+ * runs only once a snapshot after the call is stable, which the vertex host takes between two of
+ * its calls into the step. So while a callback waits, resuming stops after each residual and the
+ * rest stays due ({@link #workLeft}); the host commits when its interval passed and goes on with
+ * {@link #continueWork}, one resume per call until the callback ran. Without a callback waiting
+ * everything due is resumed in one go, as before. Elements released together by side inputs
+ * yield the same way.
+ *
  * <p>Ports: 0 is the main input (keyed restrictions), 1..n the side inputs; an element whose side
  * inputs are not ready waits, holding the watermark.
  */
@@ -87,7 +96,11 @@ public final class SplittableProcessStep<InputT, OutputT, RestrictionT, Position
             spec.windowingStrategy(),
             spec.schemaInformation(),
             spec.sideInputMapping());
-    waits = sideInputs == null ? null : new SideInputWaits<>(sideInputs, this::processNow);
+    waits =
+        sideInputs == null
+            ? null
+            : new SideInputWaits<>(
+                sideInputs, this::processNow, bundleFinalization::awaitsSnapshot);
   }
 
   @Override
@@ -142,6 +155,10 @@ public final class SplittableProcessStep<InputT, OutputT, RestrictionT, Position
     resumeDue();
   }
 
+  /**
+   * Resumes the due residuals in timer order, at least one if any is due, and stops early once a
+   * finalization callback waits for a snapshot (see the class comment); the rest stays due.
+   */
   private void resumeDue() {
     for (KeyedTimers.Timer timer = timers.pollDueProcessingTimer();
         timer != null;
@@ -149,6 +166,28 @@ public final class SplittableProcessStep<InputT, OutputT, RestrictionT, Position
       runner.processElement(
           WindowedValues.valueInGlobalWindow(
               KeyedWorkItems.timersWorkItem(timer.key().bytes(), List.of(timer.data()))));
+      if (bundleFinalization.awaitsSnapshot()) {
+        return;
+      }
+    }
+  }
+
+  /**
+   * A call stopped early: released elements wait to be offered, or residuals are due. Once input
+   * ended every residual is due at once (processing time is then the end of time).
+   */
+  @Override
+  protected boolean workLeft() {
+    return (waits != null && waits.released()) || timers.processingTimerDue();
+  }
+
+  /** The released elements first (they came before the residuals' resumes), then the resumes. */
+  @Override
+  protected void continueWork() throws Exception {
+    if (waits != null && waits.released()) {
+      waits.continueRelease();
+    } else {
+      resumeDue();
     }
   }
 
@@ -165,7 +204,6 @@ public final class SplittableProcessStep<InputT, OutputT, RestrictionT, Position
   @Override
   protected void finishBundle() throws Exception {
     runner.finishBundle();
-    bundleFinished();
   }
 
   /**

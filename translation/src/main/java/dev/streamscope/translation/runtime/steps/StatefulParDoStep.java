@@ -177,7 +177,6 @@ public final class StatefulParDoStep<K, V, OutputT> extends DoFnStep<KV<K, V>, O
   @Override
   protected void finishBundle() throws Exception {
     runner.finishBundle();
-    bundleFinished();
   }
 
   /**
