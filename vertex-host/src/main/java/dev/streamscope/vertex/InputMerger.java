@@ -9,20 +9,18 @@ import java.util.List;
  * from the same positions sees the same interleaving (input determinism, DESIGN.md).
  *
  * <p>Rule: a turn consumes one epoch of one channel, i.e. its events up to and including its next
- * punctuation. The logical inputs take turns in a fixed cyclic order. Within an input, the turn
- * goes to the channel that is furthest behind in event time: the lowest watermark, then the fewest
- * events consumed, then the lowest index; all three are read from what was consumed. An ended
- * channel is skipped. If the channel whose turn it is has nothing published yet, the merger waits
- * for it even when others have data.
+ * punctuation. The turn goes to the channel that is furthest behind in event time: the lowest
+ * watermark, then the fewest events consumed, then the lowest index; all three are read from what
+ * was consumed. An ended channel is skipped. If the channel whose turn it is has nothing published
+ * yet, the merger waits for it even when others have data, and tells the others' writers not to
+ * wait for this reader meanwhile (back-pressure could otherwise wait in a circle).
  *
- * <p>Why watermarks within an input: its channels are the partitions of one upstream stage, and
- * how many punctuations a partition writes per second depends on how often it gets to run. Taking
- * them in turn by count let a partition that punctuates more often fall behind for good, one epoch
- * per round (its backlog grew for as long as the job ran). By watermark, each partition is
- * consumed as far as the others' event time, whatever the size of its epochs. Across inputs the
- * turns stay by count: one input's watermark may lag another's by design (a side input, a branch
- * with a grouping), and waiting for it to catch up could wait for ever on a source held back by
- * the very input not consumed.
+ * <p>Why event time, not turns by count: how many punctuations a producer writes per second
+ * depends on how often it gets to run, so taking channels in turn, one epoch each, let the channel
+ * that punctuated more often fall behind for good, one epoch per round (its backlog grew for as
+ * long as the job ran). By watermark, each channel is consumed as far as the others' event time,
+ * whatever the size of its epochs; what a channel ahead holds would wait in the vertex's state
+ * otherwise (its output waits for the slowest input's watermark anyway).
  *
  * <p>A vertex making strong productions merges by arrival instead: when the channel whose turn it
  * is has nothing, the next channel with an event takes the turn. Its outputs are exposed only once
@@ -67,7 +65,7 @@ final class InputMerger {
     while (endedCount < channels.length) {
       Channel channel = channels[turn];
       if (channel.ended) {
-        turn = turnAfterEpochOf(channel.input);
+        turn = furthestBehind();
         continue;
       }
       StreamEvent event = channel.stream.read(channel.position);
@@ -89,35 +87,23 @@ final class InputMerger {
           channel.ended = true;
           endedCount++;
         }
-        turn = turnAfterEpochOf(channel.input);
+        turn = furthestBehind();
       }
       return event;
     }
     return null;
   }
 
-  /**
-   * The channel whose turn follows an epoch of logical input {@code input}: of the next input
-   * (cyclically) with a channel not ended, the channel furthest behind (see the class comment).
-   */
-  private int turnAfterEpochOf(int input) {
-    for (int k = 1; k <= inputCount; k++) {
-      int next = (input + k) % inputCount;
-      int best = -1;
-      for (int i = 0; i < channels.length; i++) {
-        Channel candidate = channels[i];
-        if (candidate.input != next || candidate.ended) {
-          continue;
-        }
-        if (best < 0 || isBehind(candidate, channels[best])) {
-          best = i;
-        }
-      }
-      if (best >= 0) {
-        return best;
+  /** The channel whose turn is next: the one not ended furthest behind (see the class comment). */
+  private int furthestBehind() {
+    int best = -1;
+    for (int i = 0; i < channels.length; i++) {
+      Channel candidate = channels[i];
+      if (!candidate.ended && (best < 0 || isBehind(candidate, channels[best]))) {
+        best = i;
       }
     }
-    return turn; // Every channel ended.
+    return best < 0 ? turn : best; // Every channel ended.
   }
 
   private static boolean isBehind(Channel a, Channel b) {
