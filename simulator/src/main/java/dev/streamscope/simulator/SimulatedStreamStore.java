@@ -229,6 +229,11 @@ final class SimulatedStreamStore implements RStreamStore {
       }
 
       @Override
+      public int versionsKept() {
+        return SNAPSHOT_VERSIONS_KEPT; // Both stores keep as many.
+      }
+
+      @Override
       public void write(String vertexId, long version, byte[] payload) throws IOException {
         of(vertexId).write(vertexId, version, payload);
         probes.hit("snapshot written");

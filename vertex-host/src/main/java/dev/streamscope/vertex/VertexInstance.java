@@ -36,8 +36,10 @@ import org.slf4j.LoggerFactory;
  * 1/20 of that in CPU time), the vertex saves a {@link VertexSnapshot} (input positions, output
  * seqs, watermarks, operator state), encoded and written off its thread. Once the snapshot is
  * written and every output stream is durable up to its output seqs, it is <i>stable</i>: the
- * inputs are garbage-collected below its positions, and the next snapshot may start (so the
- * newest stable snapshot is never among the versions a store drops). A starting instance restores
+ * inputs are garbage-collected below the positions of the oldest of the last {@link
+ * SnapshotStore#versionsKept} stable snapshots (so a restore can fall back on any of them if newer
+ * ones are damaged), and the next snapshot may start (so the newest stable snapshot is never among
+ * the versions a store drops). A starting instance restores
  * the newest snapshot its output streams can continue from (in this process: the newest; after
  * the process died: the newest whose outputs were durable), or starts from scratch.
  *
@@ -52,9 +54,8 @@ import org.slf4j.LoggerFactory;
  * see is in a snapshot, and no replay regenerates it. The checkpoint interval does not apply to
  * epochs with output (an epoch without output is snapshotted once the interval passed), and such
  * a vertex snapshots whatever its stage's recovery strategy: under recompute too, as a replay
- * from scratch could contradict what its readers saw. Its inputs are garbage-collected below each
- * snapshot once written, since a restore always takes the newest ({@link HeldStream} keeps
- * every snapshot usable). An operator waiting for a commit to act ({@link
+ * from scratch could contradict what its readers saw. Its snapshots count as stable once
+ * written ({@link HeldStream} keeps every snapshot usable). An operator waiting for a commit to act ({@link
  * Operator#finalizationPending}) has its bundle ended between two elements and committed, once the
  * interval passed since the last commit, rather than at the end of a long epoch.
  */
@@ -95,6 +96,9 @@ final class VertexInstance implements OperatorContext {
   private long snapshotTimerId = -1;
   private long progressAtLastSnapshot = -1;
   private volatile long restoredVersion;
+  /** Input positions of the last stable snapshots, oldest first (see collectInputsBelow). */
+  private final java.util.ArrayDeque<List<VertexSnapshot.ChannelPosition>> keptInputPositions =
+      new java.util.ArrayDeque<>();
   /**
    * The newest snapshot version whose write completed, set by the writing thread as soon as it
    * completes: a busy vertex sees it mid-turn, before the write's completion reaches its thread
@@ -210,6 +214,20 @@ final class VertexInstance implements OperatorContext {
     return SNAPSHOT_IO_RETRY_DELAY_MS_MIN << retries;
   }
 
+  /**
+   * A snapshot became stable (or, strong productions, its commit was written): garbage-collects
+   * the inputs below the oldest of the last {@link SnapshotStore#versionsKept} such snapshots, not
+   * below this one, so that a restore whose newest snapshots are damaged can fall back on an older
+   * one and still read its inputs from there.
+   */
+  private void collectInputsBelow(List<VertexSnapshot.ChannelPosition> positions) {
+    keptInputPositions.addLast(positions);
+    while (keptInputPositions.size() > snapshots.versionsKept()) {
+      keptInputPositions.removeFirst();
+    }
+    inputs.gcBelow(keptInputPositions.peekFirst());
+  }
+
   /** The newest snapshot the output streams can continue from; null: start from scratch. */
   private VertexSnapshot newestUsable(List<SnapshotStore.Snapshot> all) {
     if (!all.isEmpty()) {
@@ -266,6 +284,7 @@ final class VertexInstance implements OperatorContext {
   private void restore(VertexSnapshot snapshot) throws Exception {
     long restoreStartMillis = executor.nowMillis();
     inputs.restore(snapshot.channels(), snapshot.mergeTurn());
+    keptInputPositions.addLast(snapshot.channels());
     System.arraycopy(
         snapshot.inputWatermarkMillis(), 0, inputWatermarkMillis, 0, inputWatermarkMillis.length);
     outputs.restore(snapshot);
@@ -628,7 +647,7 @@ final class VertexInstance implements OperatorContext {
         retrySnapshotIn(checkpointIntervalMs);
         return;
       }
-      inputs.gcBelow(unstableSnapshot.channels());
+      collectInputsBelow(unstableSnapshot.channels());
       long stableVersion = unstableSnapshot.version();
       LOG.debug("Vertex {}: snapshot {} stable", vertexId, stableVersion);
       unstableSnapshot = null;
@@ -736,7 +755,7 @@ final class VertexInstance implements OperatorContext {
       }
       writtenVersion = snapshot.version();
       outputs.releaseHeld();
-      inputs.gcBelow(snapshot.channels());
+      collectInputsBelow(snapshot.channels());
       if (snapshot.finished()) {
         finished(); // Its close left more to finalize: once reported, see finalizeEverything.
         return;

@@ -24,8 +24,7 @@ final class SnapshotOperators {
     protected final int first;
     private final int end;
     private final int step;
-    private final AtomicBoolean gateOpen;
-    private final int holdAt;
+    private final java.util.function.IntSupplier holdAt;
     private final int payloadBytes;
     protected int next;
     private OperatorContext context;
@@ -40,11 +39,15 @@ final class SnapshotOperators {
 
     /** Holds (idle) from {@code holdAt} on while the gate is shut. */
     Range(int first, int end, int step, AtomicBoolean gateOpen, int holdAt, int payloadBytes) {
+      this(first, end, step, () -> gateOpen.get() ? Integer.MAX_VALUE : holdAt, payloadBytes);
+    }
+
+    /** Holds (idle) from {@code holdAt}'s current answer on: a hold point a test moves forward. */
+    Range(int first, int end, int step, java.util.function.IntSupplier holdAt, int payloadBytes) {
       this.first = first;
       this.next = first;
       this.end = end;
       this.step = step;
-      this.gateOpen = gateOpen;
       this.holdAt = holdAt;
       this.payloadBytes = payloadBytes;
     }
@@ -64,7 +67,7 @@ final class SnapshotOperators {
 
     @Override
     public Status emit(int maxElements) {
-      if (!gateOpen.get() && next >= holdAt) {
+      if (next >= holdAt.getAsInt()) {
         return Status.IDLE;
       }
       for (int i = 0; i < maxElements && next < end; i++, next += step) {

@@ -57,9 +57,14 @@ class SnapshotRecoveryTest {
 
   /** Two sources, a keyed running sum over both (3 partitions), a collector (2 partitions). */
   private JobGraph graph() {
+    return graph(END, () -> gateOpen.get() ? Integer.MAX_VALUE : END / 2);
+  }
+
+  /** {@link #graph()} over {@code [0, end)}, the sources holding at {@code holdAt}'s answer. */
+  private JobGraph graph(int end, java.util.function.IntSupplier holdAt) {
     return new JobGraph()
-        .add(new StageSpec("evens", 2, List.of(), 1, p -> new SnapshotOperators.Range(2 * p, END, 4, gateOpen)))
-        .add(new StageSpec("odds", 1, List.of(), 1, p -> new SnapshotOperators.Range(1, END, 2, gateOpen)))
+        .add(new StageSpec("evens", 2, List.of(), 1, p -> new SnapshotOperators.Range(2 * p, end, 4, holdAt, 4)))
+        .add(new StageSpec("odds", 1, List.of(), 1, p -> new SnapshotOperators.Range(1, end, 2, holdAt, 4)))
         .add(
             new StageSpec(
                 "sum",
@@ -89,11 +94,15 @@ class SnapshotRecoveryTest {
   private static final VertexConfig CONFIG = new VertexConfig(50, 64, 1 << 20, 5);
 
   private Map<Integer, List<String>> reference() throws Exception {
+    return reference(END);
+  }
+
+  private Map<Integer, List<String>> reference(int end) throws Exception {
     collectors.clear();
-    jobs.run(graph(), new InMemoryRStreamStore(), CONFIG);
+    jobs.run(graph(end, () -> Integer.MAX_VALUE), new InMemoryRStreamStore(), CONFIG);
     Map<Integer, List<String>> reference = collected();
     assertEquals(2, reference.size());
-    assertTrue(reference.get(0).size() + reference.get(1).size() > END, "every element made a sum");
+    assertTrue(reference.get(0).size() + reference.get(1).size() > end, "every element made a sum");
     return reference;
   }
 
@@ -266,6 +275,126 @@ class SnapshotRecoveryTest {
       secondStore.closeAsync().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
   }
+
+  /**
+   * As {@link #aJobResumesFromItsPersistedStreamsAndSnapshots}, but the two newest snapshots of
+   * every summing vertex are damaged on disk while the job is down: each falls back to the oldest
+   * one its store keeps, and the output is still exact. The job first moves on in steps, so that
+   * each summing vertex takes snapshots one after another and its inputs are garbage-collected
+   * (small segments). A vertex keeps its inputs back to the oldest snapshot a store keeps: when it
+   * kept them only back to its newest stable one (the second newest here), the fall-back could not
+   * read them again, and the job hung.
+   */
+  @Test
+  void damagedNewestSnapshotsFallBackToTheOldestKeptOneAndTheOutputIsExact() throws Exception {
+    int end = 200_000;
+    Map<Integer, List<String>> reference = reference(end);
+    // Hold points at bundle ends, never at the start: a source that holds before emitting anything
+    // would punctuate its first watermark alone, which the reference run does not.
+    java.util.concurrent.atomic.AtomicInteger holdAt = new java.util.concurrent.atomic.AtomicInteger(end / 12);
+    FileSystem fs = FileSystem.getLocal(new Configuration()).getRawFileSystem();
+    Path jobDir = new Path(temp.toUri().toString(), "damaged");
+    RStreamOptions options =
+        RStreamOptions.defaults()
+            .withBatch(4 << 10, 2)
+            .withMemoryBytesMax(64 << 10)
+            .withSegmentBytesMax(8 << 10)
+            .withGcOnRelease(false);
+    List<String> sums = List.of("sum#0", "sum#1", "sum#2");
+
+    collectors.clear();
+    HadoopRStreamStore firstStore =
+        new HadoopRStreamStore(fs, jobDir, options, new VertxStreamIo(jobs.vertx(), "io-1", 2), RegenerationHook.NONE);
+    SnapshotStore firstSnapshots = new FileSystemSnapshotStore(fs, new Path(jobDir, ".snapshots"), 3);
+    Job first =
+        jobs.start(
+            graph(end, holdAt::get), firstStore, CONFIG,
+            RecoveryConfig.snapshots(0, firstSnapshots, 1, stage -> RecoveryStrategy.HYBRID));
+    for (int step = 1; step <= 6; step++) {
+      holdAt.set(step * end / 12); // Half way after the last step.
+      long[] before = sums.stream().mapToLong(id -> newestVersion(firstSnapshots, id)).toArray();
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> java.util.stream.IntStream.range(0, sums.size())
+              .allMatch(k -> newestVersion(firstSnapshots, sums.get(k)) > before[k]));
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> firstSegmentsOfSumInputs(jobDir).isEmpty());
+    first.cancel();
+    VertxJobs.stop(first);
+    firstStore.closeAsync().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    Map<String, Long> damaged = new java.util.HashMap<>(); // The older of the two.
+    for (String id : sums) {
+      damaged.put(id, firstSnapshots.readAll(id).get(1).version());
+      damageNewestSnapshotFiles(jobDir, id, 2);
+    }
+
+    collectors.clear();
+    holdAt.set(Integer.MAX_VALUE);
+    HadoopRStreamStore secondStore =
+        new HadoopRStreamStore(fs, jobDir, options, new VertxStreamIo(jobs.vertx(), "io-2", 2), RegenerationHook.NONE);
+    JobGraph graph = graph(end, holdAt::get);
+    secondStore.recoverExisting(graph.streamProducers()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    Job second =
+        jobs.start(
+            graph, secondStore, CONFIG,
+            RecoveryConfig.snapshots(0, new FileSystemSnapshotStore(fs, new Path(jobDir, ".snapshots"), 3), 1,
+                stage -> RecoveryStrategy.HYBRID));
+    try {
+      VertxJobs.awaitCompletion(second);
+      for (String id : sums) {
+        long restored = second.restoredSnapshotVersion(id);
+        assertTrue(restored > 0 && restored < damaged.get(id),
+            id + " restored " + restored + ", the older damaged one was " + damaged.get(id));
+      }
+      assertEquals(reference, collected());
+    } finally {
+      VertxJobs.stop(second);
+      secondStore.closeAsync().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static long newestVersion(SnapshotStore store, String vertexId) {
+    try {
+      List<SnapshotStore.Snapshot> all = store.readAll(vertexId);
+      return all.isEmpty() ? 0 : all.get(0).version();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** The first segment files of the summing stage's input streams that are still on disk. */
+  private static List<java.nio.file.Path> firstSegmentsOfSumInputs(Path jobDir) throws java.io.IOException {
+    try (java.util.stream.Stream<java.nio.file.Path> dirs = java.nio.file.Files.list(java.nio.file.Paths.get(jobDir.toUri()))) {
+      List<java.nio.file.Path> inputs = dirs.filter(d -> d.getFileName().toString().contains("~3Esum~2F")).toList();
+      if (inputs.size() < 9) {
+        return inputs; // 3 per summing vertex: not all written yet.
+      }
+      return inputs.stream()
+          .map(d -> d.resolve("0".repeat(20) + ".rseg"))
+          .filter(java.nio.file.Files::exists)
+          .toList();
+    }
+  }
+
+  /** Flips a byte in the middle of the vertex's {@code count} newest snapshot files (checksums fail). */
+  private static void damageNewestSnapshotFiles(Path jobDir, String vertexId, int count)
+      throws java.io.IOException {
+    java.nio.file.Path dir =
+        java.nio.file.Paths.get(jobDir.toUri()).resolve(".snapshots")
+            .resolve(java.net.URLEncoder.encode(vertexId, java.nio.charset.StandardCharsets.UTF_8));
+    List<java.nio.file.Path> newestFirst;
+    try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(dir)) {
+      newestFirst = files.filter(f -> f.getFileName().toString().startsWith("snapshot-"))
+          .sorted(java.util.Comparator.comparing((java.nio.file.Path f) -> f.getFileName().toString()).reversed())
+          .toList();
+    }
+    for (java.nio.file.Path file : newestFirst.subList(0, count)) {
+      byte[] bytes = java.nio.file.Files.readAllBytes(file);
+      bytes[bytes.length / 2] ^= 0x5a;
+      java.nio.file.Files.write(file, bytes);
+    }
+  }
+
 
   /** Bytes of the files under {@code dir}; files deleted meanwhile (by GC) count as gone. */
   private static long bytesUnder(java.nio.file.Path dir) throws java.io.IOException {

@@ -77,6 +77,11 @@ public final class FileSystemSnapshotStore implements SnapshotStore {
   }
 
   @Override
+  public int versionsKept() {
+    return versionsKept;
+  }
+
+  @Override
   public void write(String vertexId, long version, byte[] payload) throws IOException {
     Path dir = dirOf(vertexId);
     fileSystem.mkdirs(dir);

@@ -24,6 +24,11 @@ public final class InMemorySnapshotStore implements SnapshotStore {
   }
 
   @Override
+  public int versionsKept() {
+    return versionsKept;
+  }
+
+  @Override
   public void write(String vertexId, long version, byte[] payload) {
     NavigableMap<Long, byte[]> versions = byVertex.computeIfAbsent(vertexId, id -> new TreeMap<>());
     synchronized (versions) {

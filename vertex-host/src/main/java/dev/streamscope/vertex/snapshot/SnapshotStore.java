@@ -12,6 +12,15 @@ public interface SnapshotStore {
   /** A stored snapshot: its version and the vertex's bytes. */
   record Snapshot(long version, byte[] payload) {}
 
+  /**
+   * How many versions of a vertex's snapshots the store keeps (the newest ones). A vertex keeps its
+   * inputs back to the oldest of that many stable snapshots, so that a restore can fall back on
+   * any of them if the newer ones are damaged.
+   */
+  default int versionsKept() {
+    return 1;
+  }
+
   /** Writes version {@code version} of {@code vertexId}'s snapshot atomically. */
   void write(String vertexId, long version, byte[] payload) throws IOException;
 
