@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamscope.translation.PipelineTranslator;
 import dev.streamscope.vertex.Operator;
-import dev.streamscope.vertex.OperatorContext;
 import dev.streamscope.vertex.SourceOperator;
 import dev.streamscope.vertex.graph.StageSpec;
 import java.io.ByteArrayInputStream;
@@ -83,51 +82,12 @@ class BundleFinalizationStageTest {
             .findFirst()
             .orElseThrow();
     SourceOperator operator = (SourceOperator) stage.operatorFactory().apply(0);
-    operator.open(context());
+    operator.open(FixedContext.discarding("Read", NOW_MILLIS));
     return operator;
   }
 
-  private static OperatorContext context() {
-    return new OperatorContext() {
-      @Override
-      public void emit(int output, int keyHash, byte[] payload) {}
-
-      @Override
-      public long nowMillis() {
-        return NOW_MILLIS;
-      }
-
-      @Override
-      public String stageId() {
-        return "Read";
-      }
-
-      @Override
-      public int partition() {
-        return 0;
-      }
-
-      @Override
-      public int parallelism() {
-        return 1;
-      }
-    };
-  }
-
-  private static SourceOperator.Status bundle(SourceOperator stage, int records) throws Exception {
-    stage.beginTurn();
-    try {
-      stage.startBundle();
-      SourceOperator.Status status = stage.emit(records);
-      stage.finishBundle();
-      return status;
-    } finally {
-      stage.endTurn();
-    }
-  }
-
   private static void finishRead(SourceOperator stage) throws Exception {
-    for (int bundles = 0; bundle(stage, 4) != SourceOperator.Status.DONE; bundles++) {
+    for (int bundles = 0; FixedContext.oneBundle(stage, 4) != SourceOperator.Status.DONE; bundles++) {
       assertTrue(bundles < RECORDS, "the read did not end");
     }
     stage.close();
@@ -160,11 +120,11 @@ class BundleFinalizationStageTest {
   @Test
   void callbacksRunOnlyOnceASnapshotAfterTheirBundleIsStable() throws Exception {
     SourceOperator first = finalizingStage();
-    bundle(first, 4); // Records 0-3.
+    FixedContext.oneBundle(first, 4); // Records 0-3.
     snapshot(first, 1);
-    bundle(first, 4); // 4-7.
+    FixedContext.oneBundle(first, 4); // 4-7.
     byte[] second = snapshot(first, 2);
-    bundle(first, 4); // 8-11: after the last snapshot, lost with the crash below.
+    FixedContext.oneBundle(first, 4); // 8-11: after the last snapshot, lost with the crash below.
     assertEquals(List.of(), ran, "nothing is stable yet");
     stableUpTo(first, 1);
     assertEquals(records(1, 4), ran, "snapshot 1's bundle, without the expired record 0");
@@ -180,7 +140,7 @@ class BundleFinalizationStageTest {
     } finally {
       restored.endTurn();
     }
-    bundle(restored, 4); // 8-11 again: their callbacks are registered again.
+    FixedContext.oneBundle(restored, 4); // 8-11 again: their callbacks are registered again.
     stableUpTo(restored, 2); // Not its own snapshot: runs nothing, twice or otherwise.
     assertEquals(records(1, 8), ran);
     snapshot(restored, 4);

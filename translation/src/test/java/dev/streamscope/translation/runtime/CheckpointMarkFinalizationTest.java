@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamscope.translation.PipelineTranslator;
 import dev.streamscope.vertex.Operator;
-import dev.streamscope.vertex.OperatorContext;
 import dev.streamscope.vertex.SourceOperator;
 import dev.streamscope.vertex.graph.StageSpec;
 import java.io.ByteArrayOutputStream;
@@ -52,45 +51,6 @@ class CheckpointMarkFinalizationTest {
     return (SourceOperator) stage.operatorFactory().apply(0);
   }
 
-  private static OperatorContext context() {
-    return new OperatorContext() {
-      @Override
-      public void emit(int output, int keyHash, byte[] payload) {}
-
-      @Override
-      public long nowMillis() {
-        return 1_000;
-      }
-
-      @Override
-      public String stageId() {
-        return "Read";
-      }
-
-      @Override
-      public int partition() {
-        return 0;
-      }
-
-      @Override
-      public int parallelism() {
-        return 1;
-      }
-    };
-  }
-
-  private static SourceOperator.Status bundle(SourceOperator source, int records) throws Exception {
-    source.beginTurn();
-    try {
-      source.startBundle();
-      SourceOperator.Status status = source.emit(records);
-      source.finishBundle();
-      return status;
-    } finally {
-      source.endTurn();
-    }
-  }
-
   private static byte[] snapshot(SourceOperator source, long version) throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     source.beginTurn();
@@ -114,22 +74,22 @@ class CheckpointMarkFinalizationTest {
   /** Reads in bundles of 4 with snapshots, "crashes", restores the newest stable one, finishes. */
   private void readCrashAndFinish(boolean limited) throws Exception {
     SourceOperator first = readStage(limited);
-    first.open(context());
-    bundle(first, 4);
+    first.open(FixedContext.discarding("Read", 1_000));
+    FixedContext.oneBundle(first, 4);
     snapshot(first, 1);
-    bundle(first, 4);
+    FixedContext.oneBundle(first, 4);
     snapshot(first, 2);
     assertEquals(List.of(), finalized, "nothing is stable yet");
     stableUpTo(first, 1);
     assertEquals(List.of(4), finalized);
-    bundle(first, 4);
+    FixedContext.oneBundle(first, 4);
     byte[] third = snapshot(first, 3);
-    bundle(first, 4); // Read after the last snapshot: lost with the crash, read again.
+    FixedContext.oneBundle(first, 4); // Read after the last snapshot: lost with the crash, read again.
     stableUpTo(first, 3);
     assertEquals(List.of(4, 8, 12), finalized, "2 and 3, in order");
 
     SourceOperator restored = readStage(limited);
-    restored.open(context());
+    restored.open(FixedContext.discarding("Read", 1_000));
     restored.beginTurn();
     try {
       restored.restoreState(new DataInputStream(new java.io.ByteArrayInputStream(third)));
@@ -139,11 +99,11 @@ class CheckpointMarkFinalizationTest {
     snapshot(restored, 5); // Before it read anything: its restored mark is not finalized again.
     stableUpTo(restored, 5);
     assertEquals(List.of(4, 8, 12), finalized);
-    bundle(restored, 4);
+    FixedContext.oneBundle(restored, 4);
     snapshot(restored, 6);
     stableUpTo(restored, 6);
     assertEquals(List.of(4, 8, 12, 16), finalized);
-    for (int bundles = 0; bundle(restored, 4) != SourceOperator.Status.DONE; bundles++) {
+    for (int bundles = 0; FixedContext.oneBundle(restored, 4) != SourceOperator.Status.DONE; bundles++) {
       assertTrue(bundles < RECORDS, "the read did not end");
     }
     restored.close();

@@ -142,38 +142,16 @@ class SplittableBundleFinalizationTest {
 
   /** A clock that does not move: processing time fires no resume, only the watermark does. */
   private OperatorContext context(Coder<WindowedValue<?>> outputCoder) {
-    return new OperatorContext() {
-      @Override
-      @SuppressWarnings("unchecked")
-      public void emit(int output, int keyHash, byte[] payload) {
-        try {
-          emitted.add(
-              (KV<String, String>) CoderUtils.decodeFromByteArray(outputCoder, payload).getValue());
-        } catch (Exception e) {
-          throw new AssertionError("undecodable output", e);
-        }
+    return new FixedContext("Sdf", NOW_MILLIS, (output, keyHash, payload) -> {
+      try {
+        @SuppressWarnings("unchecked")
+        KV<String, String> kv =
+            (KV<String, String>) CoderUtils.decodeFromByteArray(outputCoder, payload).getValue();
+        emitted.add(kv);
+      } catch (Exception e) {
+        throw new AssertionError("undecodable output", e);
       }
-
-      @Override
-      public long nowMillis() {
-        return NOW_MILLIS;
-      }
-
-      @Override
-      public String stageId() {
-        return "Sdf";
-      }
-
-      @Override
-      public int partition() {
-        return 0;
-      }
-
-      @Override
-      public int parallelism() {
-        return 1;
-      }
-    };
+    });
   }
 
   /** One bundle: the keyed restriction of "foo", then the end of the input (watermark MAX). */
