@@ -230,6 +230,7 @@ public final class PersistentRStream implements RStream {
     this.releasedSeq = floorSeq;
     this.releasedSeqVisible = floorSeq;
     this.gcWatermark = floorSeq;
+    this.gcWatermarkVisible = floorSeq; // Reads below it fail, as they did before a crash.
     this.retryDelayMs = options.retryDelayMsMin();
     this.readRetryDelayMs = options.retryDelayMsMin();
     if (writerLost) {

@@ -487,6 +487,39 @@ class PersistentRStreamTest {
     }
   }
 
+  /**
+   * A stream recovered after its first segments were garbage-collected says so to a reader that
+   * asks below them (a consumer restored from a snapshot older than its inputs' collection), as
+   * the stream did before the crash, instead of leaving it waiting for ever for a segment that is
+   * gone.
+   */
+  @Test
+  void aRecoveredStreamRefusesReadsBelowItsCollectedSegments() throws Exception {
+    RStreamOptions small =
+        options().withBatch(1, 10).withSegmentBytesMax(1_000).withMemoryBytesMax(1).withGcOnRelease(false);
+    PersistentRStream stream = (PersistentRStream) store(small).open(ID, PRODUCER);
+    for (long seq = 0; seq < 3_000; seq += 10) {
+      writeRange(stream, seq, seq + 10);
+      stream.publish();
+      io.runAll();
+    }
+    stream.gcBelow(2_000);
+    io.runAll();
+    io.crash();
+
+    ManualStreamIo restarted = new ManualStreamIo();
+    PersistentRStream recovered =
+        await(restarted, store(new StreamIo_(restarted), small, RegenerationHook.NONE).recover(ID, PRODUCER));
+    IllegalStateException error = assertThrows(IllegalStateException.class, () -> recovered.read(100));
+    assertTrue(error.getMessage().contains("seq 100 was garbage-collected"), error.getMessage());
+    StreamEvent read = recovered.read(2_500);
+    if (read == null) { // Loaded from its segment first.
+      restarted.runAll();
+      read = recovered.read(2_500);
+    }
+    assertEvent(2_500, read);
+  }
+
   @Test
   void aRewriteBelowGarbageCollectedSegmentsIsAbsorbedUnchecked() {
     PersistentRStream stream =
