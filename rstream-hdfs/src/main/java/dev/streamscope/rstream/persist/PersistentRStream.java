@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * {@link PersistenceStrategy#HYBRID hybrid} mode, makes it visible at once. The flush chain
  * persists the published events in batches (group commit): a batch is flushed as soon as it holds
  * {@code batchBytesMax}, or {@code flushIntervalMs} after it started, whichever comes first; one flush at a time, each ending with {@code hflush} (or {@code
- * hsync}); then {@link #durableSeq()} moves forward. In {@link PersistenceStrategy#SYNCHRONOUS
+ * hsync}); then {@link #durableSeq()} moves forward. A full segment is closed beside the flush
+ * chain, which goes on in the next segment at once (a close adds nothing to durability, and on
+ * HDFS takes 400 ms or more; see {@link StreamLog}). In {@link PersistenceStrategy#SYNCHRONOUS
  * synchronous} mode a publish flushes at once, and events become visible (and readers are woken)
  * only when durable. A failed flush is reported ({@link #persistenceError()}, a warning) and
  * retried after a growing delay in a new segment from the durable seq; nothing acknowledged is
@@ -144,6 +146,7 @@ public final class PersistentRStream implements RStream {
   private long timerGeneration = -1;
   private volatile boolean timerArmed; // the batch's time limit is set and has not fired yet
   private boolean flushDue;
+  private boolean sealing; // closing rolled segments, beside the flush chain
   private long persistFailures;
   private volatile Throwable persistenceError;
   private volatile boolean backlogWaiter;
@@ -447,7 +450,7 @@ public final class PersistentRStream implements RStream {
     long from = durableSeq;
     long to = publishedSeq;
     if (from >= to) {
-      return closing ? planClose() : null;
+      return closing && !sealing ? planClose() : null; // closeActive seals what rolled, not twice
     }
     long pendingBytes = publishedBytes - durableBytes;
     if (synchronous || closing || flushDue || pendingBytes >= options.batchBytesMax()) {
@@ -497,6 +500,7 @@ public final class PersistentRStream implements RStream {
 
   private void onFlushed(long from, long to, StreamLog.Appended result, Throwable error) {
     Runnable work;
+    Runnable seal = null;
     Runnable gc = null;
     boolean wakeReaders = false;
     boolean wakeWriter = false;
@@ -536,6 +540,7 @@ public final class PersistentRStream implements RStream {
           wakeWriter = true;
         }
         work = planFlush();
+        seal = planSeal();
         gc = planGc();
       }
     }
@@ -546,6 +551,7 @@ public final class PersistentRStream implements RStream {
       fire(releaseListeners);
     }
     run(work);
+    run(seal);
     run(gc);
   }
 
@@ -557,6 +563,39 @@ public final class PersistentRStream implements RStream {
       work = planFlush();
     }
     run(work);
+  }
+
+  /** Closes the segments the flush chain rolled, one task at a time; under lock. */
+  private Runnable planSeal() {
+    if (sealing || closed || !log.hasRolled()) {
+      return null;
+    }
+    sealing = true;
+    return () ->
+        submit(
+                () -> {
+                  log.sealRolled();
+                  return null;
+                })
+            .whenComplete((ignored, error) -> onSealed(error));
+  }
+
+  private void onSealed(Throwable error) {
+    if (error != null) {
+      LOG.warn("rStream {}: closing full segments failed: {}", id, unwrap(error).toString());
+    }
+    Runnable work;
+    Runnable seal;
+    Runnable gc;
+    synchronized (lock) {
+      sealing = false;
+      work = planFlush(); // A close that waited for this seal.
+      seal = planSeal(); // Segments rolled meanwhile.
+      gc = planGc(); // The sealed segments may go now.
+    }
+    run(work);
+    run(seal);
+    run(gc);
   }
 
   /** Closes the active segment once everything is durable; under lock. */

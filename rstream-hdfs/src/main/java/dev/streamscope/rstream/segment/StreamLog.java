@@ -22,10 +22,20 @@ import org.slf4j.LoggerFactory;
  * and index of the package documentation. Every method that touches the file system blocks, so
  * callers run them through {@code StreamIo.executeBlocking}.
  *
+ * <p>Rolling: a full segment is only set aside by the flush chain ({@link #append} with a {@link
+ * RecordBuffer}); {@link #sealRolled} closes it and writes its sidecar, beside the appends to the
+ * next segment. Its records were flushed before it was set aside, so closing it adds nothing to
+ * their durability, and on HDFS a close takes long: {@code DFSOutputStream.completeFile} polls the
+ * namenode, sleeping 400 ms, 800 ms, ... ({@code
+ * dfs.client.block.write.locateFollowingBlock.initial.delay.ms}), until the datanodes reported the
+ * last block. Until it is sealed a segment is the writer's: reads do not recover its lease, GC
+ * does not delete it.
+ *
  * <p>Threading: {@link #append}, {@link #abandonActive} and {@link #closeActive} form the flush
  * chain and must run one at a time (the stream starts the next only after the previous
- * completed); {@link #read} and {@link #deleteBelow} may run concurrently with it and with each
- * other. The segment list is guarded by this object's monitor.
+ * completed); {@link #sealRolled} must not run concurrently with itself nor with {@link
+ * #closeActive}; {@link #read} and {@link #deleteBelow} may run concurrently with all of them and
+ * with each other. The segment list is guarded by this object's monitor.
  */
 public final class StreamLog {
   private static final Logger LOG = LoggerFactory.getLogger(StreamLog.class);
@@ -52,6 +62,7 @@ public final class StreamLog {
     final SegmentIndex index;
     long endSeq;
     long lengthBytes;
+    SegmentAppender unsealed; // open for writing (active or rolled) until sealed
 
     Segment(long number, Path path, long firstSeq, long headerBytes, SegmentIndex index) {
       this.number = number;
@@ -312,8 +323,9 @@ public final class StreamLog {
 
   /**
    * Appends the events {@code [fromSeq, toSeq)} — or a prefix of at least one event holding about
-   * {@code maxBytes} — like {@link #append(RecordBuffer, long, long, long)}, encoding them first.
-   * For tests and tools; streams encode their events as they are written.
+   * {@code maxBytes} — like {@link #append(RecordBuffer, long, long, long)}, encoding them first,
+   * and seals a segment it rolled at once. For tests and tools; streams encode their events as
+   * they are written.
    *
    * @return what is now durable
    */
@@ -330,14 +342,16 @@ public final class StreamLog {
       eventBytes += event.sizeBytes();
       end++;
     }
-    return new Appended(append(records, fromSeq, end, Long.MAX_VALUE), eventBytes);
+    Appended appended = new Appended(append(records, fromSeq, end, Long.MAX_VALUE), eventBytes);
+    sealRolled();
+    return appended;
   }
 
   /**
    * Appends the records of {@code [fromSeq, toSeq)} — or of a prefix holding at least {@code
    * maxBytes} (or one block of {@code records}) — to the active segment (a new one starting at
-   * {@code fromSeq} if there is none), one write per block and one flush in all, and rolls the
-   * segment once it is full.
+   * {@code fromSeq} if there is none), one write per block and one flush in all, and sets the
+   * segment aside once it is full, for {@link #sealRolled}.
    *
    * @return one past the last seq now durable
    */
@@ -365,9 +379,60 @@ public final class StreamLog {
       activeSegment.lengthBytes = active.length();
     }
     if (active.length() >= segmentBytesMax) {
-      closeActive();
+      roll();
     }
     return end;
+  }
+
+  /** Sets the active segment aside for {@link #sealRolled}; the next append opens a new one. */
+  private void roll() {
+    active = null;
+    synchronized (this) {
+      activeSegment = null;
+    }
+  }
+
+  /** Whether segments were rolled and wait for {@link #sealRolled}. */
+  public synchronized boolean hasRolled() {
+    for (Segment segment : segments) {
+      if (segment.unsealed != null && segment != activeSegment) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Closes the segments rolled so far, oldest first, and writes their sidecars. A failed close
+   * costs nothing acknowledged (the records were flushed before the roll): it is logged, and the
+   * file system is asked to close the file (lease recovery), so readers get its length; recovery
+   * then scans it.
+   */
+  public void sealRolled() {
+    List<Segment> rolled = new ArrayList<>();
+    synchronized (this) {
+      for (Segment segment : segments) {
+        if (segment.unsealed != null && segment != activeSegment) {
+          rolled.add(segment);
+        }
+      }
+    }
+    for (Segment segment : rolled) {
+      SegmentAppender appender;
+      synchronized (this) {
+        appender = segment.unsealed;
+      }
+      try {
+        appender.close();
+        writeIndexFileQuietly(segment);
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("rStream {}: closing full segment {} failed (its records are flushed): {}", streamId, segment.path, e.toString());
+        closeIfOpenQuietly(segment.path);
+      }
+      synchronized (this) {
+        segment.unsealed = null; // Only now may GC delete it: its sidecar is written.
+      }
+    }
   }
 
   /**
@@ -415,6 +480,7 @@ public final class StreamLog {
     Segment segment =
         new Segment(number, appender.path(), firstSeq, appender.length(), new SegmentIndex());
     segment.lengthBytes = appender.length();
+    segment.unsealed = appender;
     synchronized (this) {
       segments.add(segment);
       activeSegment = segment;
@@ -431,6 +497,9 @@ public final class StreamLog {
     SegmentAppender broken = active;
     active = null;
     synchronized (this) {
+      if (activeSegment != null) {
+        activeSegment.unsealed = null; // Not to be sealed: no sidecar, recovery scans it.
+      }
       activeSegment = null;
     }
     if (broken != null) {
@@ -438,28 +507,29 @@ public final class StreamLog {
         broken.close();
       } catch (IOException | RuntimeException e) {
         LOG.debug("rStream {}: closing broken segment {} failed: {}", streamId, broken.path(), e.toString());
-        try {
-          closeIfOpen(broken.path()); // Let HDFS close it, so that readers get its length.
-        } catch (IOException | RuntimeException again) {
-          LOG.debug("rStream {}: lease recovery of {} failed: {}", streamId, broken.path(), again.toString());
-        }
+        closeIfOpenQuietly(broken.path());
       }
     }
   }
 
-  /** Closes the active segment (it is full, or the stream is closing) and writes its sidecar. */
-  public void closeActive() throws IOException {
-    SegmentAppender last = active;
-    Segment sealed;
-    active = null;
-    synchronized (this) {
-      sealed = activeSegment;
-      activeSegment = null;
+  /** Lets HDFS close a file whose close failed, so that readers get its length. */
+  private void closeIfOpenQuietly(Path path) {
+    try {
+      closeIfOpen(path);
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("rStream {}: lease recovery of {} failed: {}", streamId, path, e.toString());
     }
-    if (last != null) {
-      last.close();
-      writeIndexFileQuietly(sealed);
+  }
+
+  /**
+   * Closes the active segment (the stream is closing) and every rolled one, and writes their
+   * sidecars (see {@link #sealRolled}).
+   */
+  public void closeActive() {
+    if (active != null) {
+      roll();
     }
+    sealRolled();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -473,6 +543,7 @@ public final class StreamLog {
    * @throws IOException if no segment holds {@code seq} or the file ends early
    */
   public StreamEvent[] read(long seq, long limitSeq, long maxBytes) throws IOException {
+    Segment segment;
     Path path;
     long coverEnd;
     long startSeq;
@@ -484,7 +555,7 @@ public final class StreamLog {
             "rStream " + streamId + ": no segment holds seq " + seq + " (segments cover ["
                 + floorSeq() + ", " + endSeq() + "))");
       }
-      Segment segment = segments.get(at);
+      segment = segments.get(at);
       path = segment.path;
       coverEnd = coverEnd(at);
       long[] entry = segment.index.floor(seq);
@@ -513,13 +584,13 @@ public final class StreamLog {
       throw e;
     } catch (IOException e) {
       // A broken segment whose writer could not close it (a datanode died under it) cannot be
-      // read until its lease is recovered; the caller retries. The active segment is left to the
-      // flush chain, which notices failures itself.
-      boolean active;
+      // read until its lease is recovered; the caller retries. The active and rolled segments
+      // are left to the flush chain and the seal, which notice failures themselves.
+      boolean unsealed;
       synchronized (this) {
-        active = activeSegment != null && activeSegment.path.equals(path);
+        unsealed = segment.unsealed != null;
       }
-      if (!active) {
+      if (!unsealed) {
         try {
           closeIfOpen(path);
         } catch (IOException | RuntimeException ignored) {
@@ -562,14 +633,15 @@ public final class StreamLog {
     return count;
   }
 
-  // The last segment stays (even sealed) so the log always knows its end seq.
+  // The last segment stays (even sealed) so the log always knows its end seq; one the writer
+  // still has open (active or rolled) stays until sealed.
   private boolean collectable(int at, long seq) {
-    return segments.get(at) != activeSegment && at + 1 < segments.size() && coverEnd(at) <= seq;
+    return segments.get(at).unsealed == null && at + 1 < segments.size() && coverEnd(at) <= seq;
   }
 
   /**
-   * Deletes the oldest segments whose whole coverage lies below {@code seq}, except the one the
-   * flush chain appends to and the last one, oldest first.
+   * Deletes the oldest segments whose whole coverage lies below {@code seq}, except those the
+   * writer still has open (active or not yet sealed) and the last one, oldest first.
    *
    * <p>A segment leaves the list only once its file is gone, so a failed delete stops here and a
    * later call retries it: the files left always cover one contiguous range of seqs. (Forgetting

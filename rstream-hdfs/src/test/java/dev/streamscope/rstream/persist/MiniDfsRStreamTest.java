@@ -13,6 +13,7 @@ import dev.streamscope.rstream.StreamEvent;
 import dev.streamscope.rstream.segment.FlushMode;
 import dev.streamscope.rstream.segment.StreamLog;
 import dev.streamscope.rstream.testing.ExecutorStreamIo;
+import dev.streamscope.rstream.testing.FaultyFileSystem;
 import dev.streamscope.rstream.testing.TestFiles;
 import java.io.File;
 import java.io.IOException;
@@ -236,6 +237,46 @@ class MiniDfsRStreamTest {
         assertEvent(seq++, event);
       }
     }
+  }
+
+  /**
+   * A full segment is closed beside the flush chain: while its close hangs (on HDFS a close takes
+   * 400 ms or more even when all is well), later batches go on becoming durable in the next
+   * segments, and all are readable from the segments; once the close returns, every segment is
+   * sealed and recovery takes each from its sidecar.
+   */
+  @Test
+  void batchesGoOnBecomingDurableWhileAFullSegmentIsClosed() throws Exception {
+    String id = "rolling";
+    long segmentBytesMax = 16 << 10;
+    RStreamOptions options =
+        RStreamOptions.defaults().withBatch(4 << 10, 5).withSegmentBytesMax(segmentBytesMax).withMemoryBytesMax(1);
+    ExecutorStreamIo io = new ExecutorStreamIo(4);
+    ios.add(io);
+    FileSystem client = FileSystem.newInstance(cluster.getURI(), conf);
+    clients.add(client);
+    FaultyFileSystem faulty = new FaultyFileSystem(client);
+    HadoopRStreamStore store = new HadoopRStreamStore(faulty, jobDir, options, io, RegenerationHook.NONE);
+    PersistentRStream stream = (PersistentRStream) store.open(id, "P#0");
+    faulty.holdCloses(true);
+    try {
+      writeRange(stream, 0, 5_000); // about 200 KB of records: a dozen segments
+      stream.publish();
+      awaitDurable(stream, 5_000);
+      await().atMost(PATIENCE).until(() -> faulty.heldCloses() == 1); // the first seal hangs
+      assertTrue(stream.segmentCount() > 5, stream.segmentCount() + " segments");
+      for (long seq = 0; seq < 5_000; seq++) {
+        assertEvent(seq, awaitRead(stream, seq)); // evicted: read back from unsealed segments
+      }
+      assertEquals(1, faulty.heldCloses(), "one seal at a time");
+    } finally {
+      faulty.holdCloses(false);
+    }
+    store.closeAsync().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    int segments = stream.segmentCount();
+    StreamLog recovered = StreamLog.recover(client, store.streamDir(id), id, FlushMode.HFLUSH, segmentBytesMax);
+    assertEquals(segments, recovered.indexedAtRecovery(), "every segment was sealed with its sidecar");
+    assertEquals(5_000, recovered.endSeq());
   }
 
   @Test

@@ -24,6 +24,7 @@ import dev.streamscope.rstream.testing.TestFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -663,6 +664,138 @@ class PersistentRStreamTest {
       }
       assertEvent(seq, recovered.read(seq));
     }
+  }
+
+  private boolean sealed(long segmentNumber) throws IOException {
+    return fs.exists(SegmentIndexFile.pathOf(new Path(segmentFile(ID, segmentNumber).toUri())));
+  }
+
+  /**
+   * A full segment is closed beside the flush chain (on HDFS a close takes 400 ms or more): the
+   * next batch goes to a new segment while the close is still queued; until it is sealed GC
+   * leaves the segment alone; then it has its sidecar and GC may delete it.
+   */
+  @Test
+  void aFullSegmentIsSealedBesideTheFlushChain() throws Exception {
+    PersistentRStream stream =
+        (PersistentRStream)
+            store(options().withBatch(400, 1_000).withSegmentBytesMax(1).withGcOnRelease(false)).open(ID, PRODUCER);
+    writeRange(stream, 0, 10);
+    stream.publish();
+    assertTrue(io.runOne()); // the flush of [0, 10): segment 0 is full and rolls
+    assertEquals(10, stream.durableSeq());
+    assertEquals(1, io.pendingTasks(), "the seal of segment 0");
+    writeRange(stream, 10, 20);
+    stream.publish();
+    assertEquals(2, io.pendingTasks(), "the next flush does not wait for the seal");
+    assertTrue(io.runNewest()); // the flush of [10, 20), into segment 1, before the seal
+    assertEquals(20, stream.durableSeq());
+    assertEquals(2, stream.segmentCount());
+    assertFalse(sealed(0) || sealed(1), "neither is sealed yet");
+    stream.gcBelow(20);
+    assertEquals(1, io.pendingTasks(), "no GC of an unsealed segment, only the seal is queued");
+
+    io.runAll(); // the seal (of both), then the GC it allows
+    assertTrue(sealed(1));
+    assertFalse(Files.exists(segmentFile(ID, 0)), "segment 0 was sealed, then collected");
+    assertFalse(sealed(0));
+    assertEquals(1, stream.segmentCount());
+    assertEquals(0, stream.persistFailures());
+    io.crash();
+
+    ManualStreamIo restarted = new ManualStreamIo();
+    PersistentRStream recovered =
+        await(restarted, store(new StreamIo_(restarted), options(), RegenerationHook.NONE).recover(ID, PRODUCER));
+    assertEquals(20, recovered.durableSeq());
+    for (long seq = 10; seq < 20; seq++) {
+      if (recovered.read(seq) == null) {
+        restarted.runAll();
+      }
+      assertEvent(seq, recovered.read(seq));
+    }
+  }
+
+  /**
+   * A full segment whose close fails keeps everything acknowledged (its records were flushed
+   * before it rolled): no flush counts as failed, the next segments go on, and recovery scans it.
+   */
+  @Test
+  void aFailedCloseOfAFullSegmentLosesNothingAcknowledged() throws Exception {
+    FaultyFileSystem faulty = new FaultyFileSystem(fs);
+    HadoopRStreamStore store =
+        new HadoopRStreamStore(
+            faulty, new Path(temp.toUri().toString(), "job"), options().withBatch(400, 1_000).withSegmentBytesMax(1),
+            io, RegenerationHook.NONE);
+    PersistentRStream stream = (PersistentRStream) store.open(ID, PRODUCER);
+    faulty.failCloses(true);
+    writeRange(stream, 0, 10);
+    stream.publish();
+    io.runAll(); // the flush, then the seal, which fails
+    assertEquals(10, stream.durableSeq());
+    assertEquals(0, stream.persistFailures());
+    assertNull(stream.persistenceError());
+    assertFalse(sealed(0));
+    faulty.failCloses(false);
+    writeRange(stream, 10, 20);
+    stream.publish();
+    io.runAll();
+    assertEquals(20, stream.durableSeq());
+    assertTrue(sealed(1));
+    io.crash();
+
+    ManualStreamIo restarted = new ManualStreamIo();
+    PersistentRStream recovered =
+        await(restarted, store(new StreamIo_(restarted), options(), RegenerationHook.NONE).recover(ID, PRODUCER));
+    assertEquals(20, recovered.durableSeq());
+    for (long seq = 0; seq < 20; seq++) {
+      if (recovered.read(seq) == null) {
+        restarted.runAll();
+      }
+      assertEvent(seq, recovered.read(seq));
+    }
+  }
+
+  /** A writer that died with rolled segments not yet sealed loses nothing acknowledged. */
+  @Test
+  void aWriterKilledBeforeItsFullSegmentsAreSealedLosesNothingAcknowledged() throws Exception {
+    PersistentRStream stream =
+        (PersistentRStream) store(options().withBatch(400, 1_000).withSegmentBytesMax(1)).open(ID, PRODUCER);
+    for (long seq = 0; seq < 30; seq += 10) {
+      writeRange(stream, seq, seq + 10);
+      stream.publish();
+      assertTrue(io.runNewest()); // each flush before the seal queued behind it
+    }
+    assertEquals(30, stream.durableSeq());
+    assertFalse(sealed(0) || sealed(1) || sealed(2));
+    io.crash();
+
+    ManualStreamIo restarted = new ManualStreamIo();
+    PersistentRStream recovered =
+        await(restarted, store(new StreamIo_(restarted), options(), RegenerationHook.NONE).recover(ID, PRODUCER));
+    assertEquals(30, recovered.durableSeq());
+    assertEquals(3, recovered.segmentCount());
+    for (long seq = 0; seq < 30; seq++) {
+      if (recovered.read(seq) == null) {
+        restarted.runAll();
+      }
+      assertEvent(seq, recovered.read(seq));
+    }
+  }
+
+  /** Closing the stream waits for a seal in progress, and seals every rolled segment. */
+  @Test
+  void closingSealsEveryRolledSegment() throws Exception {
+    HadoopRStreamStore store = store(options().withBatch(400, 1_000).withSegmentBytesMax(1));
+    PersistentRStream stream = (PersistentRStream) store.open(ID, PRODUCER);
+    for (long seq = 0; seq < 30; seq += 10) {
+      writeRange(stream, seq, seq + 10);
+      stream.publish();
+      assertTrue(io.runNewest());
+    }
+    CompletionStage<Void> closed = store.closeAsync();
+    assertFalse(closed.toCompletableFuture().isDone(), "a seal is queued");
+    await(io, closed);
+    assertTrue(sealed(0) && sealed(1) && sealed(2));
   }
 
   /** A stream of 20 durable events whose writer's process died, and a store over {@code fs}. */

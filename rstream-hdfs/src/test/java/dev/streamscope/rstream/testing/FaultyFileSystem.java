@@ -2,6 +2,7 @@ package dev.streamscope.rstream.testing;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -16,13 +17,18 @@ import org.apache.hadoop.util.Progressable;
 /**
  * A file system whose creates, writes and flushes fail while {@link #failWrites} is set; with
  * {@link #tearWrites} a failing write first writes half of its bytes (a torn write). Deletes fail
- * while {@link #failDeletes} is set. After {@link #failReads}{@code (n)} the next {@code n} reads
+ * while {@link #failDeletes} is set, closes of files it created while {@link #failCloses} is set
+ * (the file stays open, as when a datanode died under it), and wait while {@link #holdCloses} is
+ * set. After {@link #failReads}{@code (n)} the next {@code n} reads
  * from files it opened fail.
  */
 public final class FaultyFileSystem extends FilterFileSystem {
   private volatile boolean failWrites;
   private volatile boolean tearWrites;
   private volatile boolean failDeletes;
+  private volatile boolean failCloses;
+  private volatile CountDownLatch closeGate; // closes wait on it while not null
+  private final AtomicInteger heldCloses = new AtomicInteger();
   private final AtomicInteger readFailuresLeft = new AtomicInteger();
   private final AtomicInteger readFailures = new AtomicInteger();
 
@@ -41,6 +47,28 @@ public final class FaultyFileSystem extends FilterFileSystem {
 
   public void failDeletes(boolean fail) {
     this.failDeletes = fail;
+  }
+
+  public void failCloses(boolean fail) {
+    this.failCloses = fail;
+  }
+
+  /** While held, closes of files it created wait (on the closing thread) until released. */
+  public void holdCloses(boolean hold) {
+    if (hold) {
+      closeGate = new CountDownLatch(1);
+    } else {
+      CountDownLatch gate = closeGate;
+      closeGate = null;
+      if (gate != null) {
+        gate.countDown();
+      }
+    }
+  }
+
+  /** Closes that waited (or wait) on {@link #holdCloses}. */
+  public int heldCloses() {
+    return heldCloses.get();
   }
 
   /** Makes the next {@code count} reads fail (on top of those still to fail). */
@@ -131,6 +159,19 @@ public final class FaultyFileSystem extends FilterFileSystem {
 
     @Override
     public void close() throws IOException {
+      if (failCloses) {
+        throw new IOException("injected failure: close");
+      }
+      CountDownLatch gate = closeGate;
+      if (gate != null) {
+        heldCloses.incrementAndGet();
+        try {
+          gate.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("close interrupted while held");
+        }
+      }
       out.close();
     }
   }

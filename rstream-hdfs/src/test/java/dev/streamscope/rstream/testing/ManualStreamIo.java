@@ -75,6 +75,22 @@ public final class ManualStreamIo implements StreamIo {
     return true;
   }
 
+  /**
+   * Runs the newest queued blocking task (and its completion), ahead of older ones: how a thread
+   * pool may order tasks that run side by side. False if none was queued.
+   */
+  public boolean runNewest() {
+    Runnable task;
+    synchronized (this) {
+      task = tasks.pollLast();
+    }
+    if (task == null) {
+      return false;
+    }
+    task.run();
+    return true;
+  }
+
   /** Runs queued tasks, including those they queue, until none is left; returns how many ran. */
   public int runAll() {
     int ran = 0;
