@@ -73,6 +73,23 @@ class PersistentRStreamTest {
     }
   }
 
+  /**
+   * After {@code io.crash()}: a recovered stream is durable up to {@code durableSeq} and reads back
+   * exactly what was written from {@code fromSeq} on (loading its segments as it goes).
+   */
+  private void assertRecoveredHolds(long fromSeq, long durableSeq) throws Exception {
+    ManualStreamIo restarted = new ManualStreamIo();
+    PersistentRStream recovered =
+        await(restarted, store(new StreamIo_(restarted), options(), RegenerationHook.NONE).recover(ID, PRODUCER));
+    assertEquals(durableSeq, recovered.durableSeq());
+    for (long seq = fromSeq; seq < durableSeq; seq++) {
+      if (recovered.read(seq) == null) {
+        restarted.runAll();
+      }
+      assertEvent(seq, recovered.read(seq));
+    }
+  }
+
   private static void assertEvent(long seq, StreamEvent actual) {
     assertNotNull(actual, "seq " + seq + " not readable");
     assertTrue(event(seq).sameContent(actual), "seq " + seq + ": " + actual);
@@ -654,16 +671,7 @@ class PersistentRStreamTest {
     assertNull(stream.persistenceError());
     io.crash();
 
-    ManualStreamIo restarted = new ManualStreamIo();
-    PersistentRStream recovered =
-        await(restarted, store(new StreamIo_(restarted), options(), RegenerationHook.NONE).recover(ID, PRODUCER));
-    assertEquals(20, recovered.durableSeq());
-    for (long seq = 0; seq < 20; seq++) {
-      if (recovered.read(seq) == null) {
-        restarted.runAll();
-      }
-      assertEvent(seq, recovered.read(seq));
-    }
+    assertRecoveredHolds(0, 20);
   }
 
   private boolean sealed(long segmentNumber) throws IOException {
@@ -703,16 +711,7 @@ class PersistentRStreamTest {
     assertEquals(0, stream.persistFailures());
     io.crash();
 
-    ManualStreamIo restarted = new ManualStreamIo();
-    PersistentRStream recovered =
-        await(restarted, store(new StreamIo_(restarted), options(), RegenerationHook.NONE).recover(ID, PRODUCER));
-    assertEquals(20, recovered.durableSeq());
-    for (long seq = 10; seq < 20; seq++) {
-      if (recovered.read(seq) == null) {
-        restarted.runAll();
-      }
-      assertEvent(seq, recovered.read(seq));
-    }
+    assertRecoveredHolds(10, 20);
   }
 
   /**
@@ -743,16 +742,7 @@ class PersistentRStreamTest {
     assertTrue(sealed(1));
     io.crash();
 
-    ManualStreamIo restarted = new ManualStreamIo();
-    PersistentRStream recovered =
-        await(restarted, store(new StreamIo_(restarted), options(), RegenerationHook.NONE).recover(ID, PRODUCER));
-    assertEquals(20, recovered.durableSeq());
-    for (long seq = 0; seq < 20; seq++) {
-      if (recovered.read(seq) == null) {
-        restarted.runAll();
-      }
-      assertEvent(seq, recovered.read(seq));
-    }
+    assertRecoveredHolds(0, 20);
   }
 
   /** A writer that died with rolled segments not yet sealed loses nothing acknowledged. */

@@ -8,9 +8,7 @@ import dev.streamscope.vertex.Operator;
 import dev.streamscope.vertex.SourceOperator;
 import dev.streamscope.vertex.graph.StageSpec;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -93,26 +91,6 @@ class BundleFinalizationStageTest {
     stage.close();
   }
 
-  private static byte[] snapshot(SourceOperator stage, long version) throws Exception {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    stage.beginTurn();
-    try {
-      stage.snapshotState(version, new DataOutputStream(bytes));
-    } finally {
-      stage.endTurn();
-    }
-    return bytes.toByteArray();
-  }
-
-  private static void stableUpTo(SourceOperator stage, long version) throws Exception {
-    stage.beginTurn();
-    try {
-      stage.stableUpTo(version);
-    } finally {
-      stage.endTurn();
-    }
-  }
-
   private static List<Long> records(long fromInclusive, long toExclusive) {
     return LongStream.range(fromInclusive, toExclusive).boxed().toList();
   }
@@ -121,15 +99,15 @@ class BundleFinalizationStageTest {
   void callbacksRunOnlyOnceASnapshotAfterTheirBundleIsStable() throws Exception {
     SourceOperator first = finalizingStage();
     FixedContext.oneBundle(first, 4); // Records 0-3.
-    snapshot(first, 1);
+    FixedContext.snapshot(first, 1);
     FixedContext.oneBundle(first, 4); // 4-7.
-    byte[] second = snapshot(first, 2);
+    byte[] second = FixedContext.snapshot(first, 2);
     FixedContext.oneBundle(first, 4); // 8-11: after the last snapshot, lost with the crash below.
     assertEquals(List.of(), ran, "nothing is stable yet");
-    stableUpTo(first, 1);
+    FixedContext.stableUpTo(first, 1);
     assertEquals(records(1, 4), ran, "snapshot 1's bundle, without the expired record 0");
-    stableUpTo(first, 2);
-    stableUpTo(first, 2);
+    FixedContext.stableUpTo(first, 2);
+    FixedContext.stableUpTo(first, 2);
     assertEquals(records(1, 8), ran, "snapshot 2's bundle after 1's, each once");
 
     // The vertex dies; its new instance restores snapshot 2 and replays from record 8.
@@ -141,15 +119,15 @@ class BundleFinalizationStageTest {
       restored.endTurn();
     }
     FixedContext.oneBundle(restored, 4); // 8-11 again: their callbacks are registered again.
-    stableUpTo(restored, 2); // Not its own snapshot: runs nothing, twice or otherwise.
+    FixedContext.stableUpTo(restored, 2); // Not its own snapshot: runs nothing, twice or otherwise.
     assertEquals(records(1, 8), ran);
-    snapshot(restored, 4);
-    stableUpTo(restored, 4);
+    FixedContext.snapshot(restored, 4);
+    FixedContext.stableUpTo(restored, 4);
     assertEquals(records(1, 12), ran, "the replayed bundle's callbacks ran once");
 
     finishRead(restored);
     assertEquals(records(1, 12), ran, "the end waits until everything is stable");
-    stableUpTo(restored, Operator.EVERYTHING);
+    FixedContext.stableUpTo(restored, Operator.EVERYTHING);
     assertEquals(records(1, RECORDS), ran);
   }
 
@@ -159,7 +137,7 @@ class BundleFinalizationStageTest {
     SourceOperator stage = finalizingStage();
     finishRead(stage);
     assertEquals(List.of(), ran);
-    stableUpTo(stage, Operator.EVERYTHING);
+    FixedContext.stableUpTo(stage, Operator.EVERYTHING);
     assertEquals(records(1, RECORDS), ran);
   }
 }

@@ -7,9 +7,7 @@ import dev.streamscope.translation.PipelineTranslator;
 import dev.streamscope.vertex.Operator;
 import dev.streamscope.vertex.SourceOperator;
 import dev.streamscope.vertex.graph.StageSpec;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -51,41 +49,21 @@ class CheckpointMarkFinalizationTest {
     return (SourceOperator) stage.operatorFactory().apply(0);
   }
 
-  private static byte[] snapshot(SourceOperator source, long version) throws Exception {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    source.beginTurn();
-    try {
-      source.snapshotState(version, new DataOutputStream(bytes));
-    } finally {
-      source.endTurn();
-    }
-    return bytes.toByteArray();
-  }
-
-  private static void stableUpTo(SourceOperator source, long version) throws Exception {
-    source.beginTurn();
-    try {
-      source.stableUpTo(version);
-    } finally {
-      source.endTurn();
-    }
-  }
-
   /** Reads in bundles of 4 with snapshots, "crashes", restores the newest stable one, finishes. */
   private void readCrashAndFinish(boolean limited) throws Exception {
     SourceOperator first = readStage(limited);
     first.open(FixedContext.discarding("Read", 1_000));
     FixedContext.oneBundle(first, 4);
-    snapshot(first, 1);
+    FixedContext.snapshot(first, 1);
     FixedContext.oneBundle(first, 4);
-    snapshot(first, 2);
+    FixedContext.snapshot(first, 2);
     assertEquals(List.of(), finalized, "nothing is stable yet");
-    stableUpTo(first, 1);
+    FixedContext.stableUpTo(first, 1);
     assertEquals(List.of(4), finalized);
     FixedContext.oneBundle(first, 4);
-    byte[] third = snapshot(first, 3);
+    byte[] third = FixedContext.snapshot(first, 3);
     FixedContext.oneBundle(first, 4); // Read after the last snapshot: lost with the crash, read again.
-    stableUpTo(first, 3);
+    FixedContext.stableUpTo(first, 3);
     assertEquals(List.of(4, 8, 12), finalized, "2 and 3, in order");
 
     SourceOperator restored = readStage(limited);
@@ -96,19 +74,19 @@ class CheckpointMarkFinalizationTest {
     } finally {
       restored.endTurn();
     }
-    snapshot(restored, 5); // Before it read anything: its restored mark is not finalized again.
-    stableUpTo(restored, 5);
+    FixedContext.snapshot(restored, 5); // Before it read anything: its restored mark is not finalized again.
+    FixedContext.stableUpTo(restored, 5);
     assertEquals(List.of(4, 8, 12), finalized);
     FixedContext.oneBundle(restored, 4);
-    snapshot(restored, 6);
-    stableUpTo(restored, 6);
+    FixedContext.snapshot(restored, 6);
+    FixedContext.stableUpTo(restored, 6);
     assertEquals(List.of(4, 8, 12, 16), finalized);
     for (int bundles = 0; FixedContext.oneBundle(restored, 4) != SourceOperator.Status.DONE; bundles++) {
       assertTrue(bundles < RECORDS, "the read did not end");
     }
     restored.close();
     assertEquals(List.of(4, 8, 12, 16), finalized, "the end waits until everything is stable");
-    stableUpTo(restored, Operator.EVERYTHING);
+    FixedContext.stableUpTo(restored, Operator.EVERYTHING);
     assertEquals(List.of(4, 8, 12, 16, RECORDS), finalized);
   }
 

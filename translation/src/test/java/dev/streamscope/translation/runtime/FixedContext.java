@@ -5,7 +5,7 @@ import dev.streamscope.vertex.SourceOperator;
 
 /**
  * What a test gives the one operator it drives by hand: partition 0 of 1, a clock that does not
- * move, and its output handed to {@code emitter}.
+ * move, and its output handed to {@code emitter}; and the turns it drives it through.
  */
 record FixedContext(String stageId, long nowMillis, Emitter emitter) implements OperatorContext {
   /** Where the operator's encoded output goes. */
@@ -32,6 +32,28 @@ record FixedContext(String stageId, long nowMillis, Emitter emitter) implements 
   @Override
   public int parallelism() {
     return 1;
+  }
+
+  /** A turn of {@code operator} that takes snapshot {@code version}; its bytes. */
+  static byte[] snapshot(SourceOperator operator, long version) throws Exception {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    operator.beginTurn();
+    try {
+      operator.snapshotState(version, new java.io.DataOutputStream(bytes));
+    } finally {
+      operator.endTurn();
+    }
+    return bytes.toByteArray();
+  }
+
+  /** A turn of {@code operator} in which snapshot {@code version} became stable. */
+  static void stableUpTo(SourceOperator operator, long version) throws Exception {
+    operator.beginTurn();
+    try {
+      operator.stableUpTo(version);
+    } finally {
+      operator.endTurn();
+    }
   }
 
   /** One turn of {@code source} that emits one bundle of at most {@code records}. */
