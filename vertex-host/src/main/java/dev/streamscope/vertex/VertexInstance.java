@@ -7,6 +7,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -55,9 +56,10 @@ import org.slf4j.LoggerFactory;
  * epochs with output (an epoch without output is snapshotted once the interval passed), and such
  * a vertex snapshots whatever its stage's recovery strategy: under recompute too, as a replay
  * from scratch could contradict what its readers saw. Its snapshots count as stable once
- * written ({@link HeldStream} keeps every snapshot usable). An operator waiting for a commit to act ({@link
- * Operator#finalizationPending}) has its bundle ended between two elements and committed, once the
- * interval passed since the last commit, rather than at the end of a long epoch.
+ * written ({@link HeldStream} keeps every snapshot usable). An operator waiting for a commit to
+ * act ({@link Operator#finalizationPending}) has its bundle ended between two elements and
+ * committed, once the interval passed since the last commit, rather than at the end of a long
+ * epoch.
  */
 final class VertexInstance implements OperatorContext {
   private static final Logger LOG = LoggerFactory.getLogger(VertexInstance.class);
@@ -97,8 +99,8 @@ final class VertexInstance implements OperatorContext {
   private long progressAtLastSnapshot = -1;
   private volatile long restoredVersion;
   /** Input positions of the last stable snapshots, oldest first (see collectInputsBelow). */
-  private final java.util.ArrayDeque<List<VertexSnapshot.ChannelPosition>> keptInputPositions =
-      new java.util.ArrayDeque<>();
+  private final ArrayDeque<List<VertexSnapshot.ChannelPosition>> keptInputPositions =
+      new ArrayDeque<>();
   /**
    * The newest snapshot version whose write completed, set by the writing thread as soon as it
    * completes: a busy vertex sees it mid-turn, before the write's completion reaches its thread
@@ -416,7 +418,7 @@ final class VertexInstance implements OperatorContext {
     int consumed = 0;
     while (consumed < config.turnEventsMax()) {
       if (inBundle && strongProductions && finalizationDue()) {
-        endBundleEarly();
+        endBundle();
         commit(takeSnapshot());
         inputs.releaseConsumed();
         return false;
@@ -429,7 +431,7 @@ final class VertexInstance implements OperatorContext {
         consumed++;
         operator.continueWork();
         if (inputs.allEnded() && !operator.workLeft()) {
-          endBundleEarly(); // The last epoch's bundle, ended once its work is done.
+          endBundle(); // The last epoch's bundle, ended once its work is done.
           inputs.releaseConsumed();
           finish();
           return false;
@@ -458,9 +460,7 @@ final class VertexInstance implements OperatorContext {
         outputs.publish();
         operator.advanceWatermark(input, watermark);
       }
-      operator.finishBundle();
-      inBundle = false;
-      punctuate();
+      endBundle();
       // Work left (see Operator.workLeft) goes on first, at the top of the loop.
       if (inputs.allEnded() && !(strongProductions && operator.workLeft())) {
         inputs.releaseConsumed();
@@ -498,10 +498,11 @@ final class VertexInstance implements OperatorContext {
   }
 
   /**
-   * Ends the open bundle before its epoch's end, to commit now. Bundles need not follow epochs
-   * where outputs wait for a snapshot: a reader sees the held outputs only once it is written.
+   * Ends the open bundle and punctuates: at its epoch's end, or before it to commit now (bundles
+   * need not follow epochs where outputs wait for a snapshot: a reader sees the held outputs only
+   * once it is written).
    */
-  private void endBundleEarly() throws Exception {
+  private void endBundle() throws Exception {
     operator.finishBundle();
     inBundle = false;
     punctuate();
@@ -577,7 +578,7 @@ final class VertexInstance implements OperatorContext {
           // The timers wrote in the middle of an input epoch (a processing-time trigger's early
           // pane): end the bundle here, so that a commit exposes the output now rather than at
           // the epoch's end.
-          endBundleEarly();
+          endBundle();
         }
       } else {
         operator.startBundle();

@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * blocks as they are). {@link #publish} hands everything written to the flush chain and, in
  * {@link PersistenceStrategy#HYBRID hybrid} mode, makes it visible at once. The flush chain
  * persists the published events in batches (group commit): a batch is flushed as soon as it holds
- * {@code batchBytesMax}, or {@code flushIntervalMs} after it started, whichever comes first; one flush at a time, each ending with {@code hflush} (or {@code
- * hsync}); then {@link #durableSeq()} moves forward. A full segment is closed beside the flush
+ * {@code batchBytesMax}, or {@code flushIntervalMs} after it started, whichever comes first; one
+ * flush at a time, each ending with {@code hflush} (or {@code hsync}); then {@link #durableSeq()}
+ * moves forward. A full segment is closed beside the flush
  * chain, which goes on in the next segment at once (a close adds nothing to durability, and on
  * HDFS takes 400 ms or more; see {@link StreamLog}). In {@link PersistenceStrategy#SYNCHRONOUS
  * synchronous} mode a publish flushes at once, and events become visible (and readers are woken)
