@@ -297,10 +297,16 @@ class MiniDfsRStreamTest {
         await().atMost(PATIENCE).until(() -> !stream.persistenceCongested());
       }
     }
-    writeRange(stream, written, written + 500);
-    written += 500;
-    stream.publish();
-    long acknowledged = stream.durableSeq();
+    // The last batch, published but not yet durable when the writer dies. A flush (the batch's
+    // timer, or one in flight re-planning) may make it durable before durableSeq() is read if this
+    // thread waits for a CPU meanwhile; then another batch, until one is seen pending.
+    long acknowledged = written;
+    for (int batch = 0; acknowledged == written && batch < 10; batch++) {
+      writeRange(stream, written, written + 500);
+      written += 500;
+      stream.publish();
+      acknowledged = stream.durableSeq();
+    }
     lastIo().kill(); // mid-batch: a flush may be in flight, more is queued
     assertTrue(acknowledged < written, acknowledged + " of " + written);
 
