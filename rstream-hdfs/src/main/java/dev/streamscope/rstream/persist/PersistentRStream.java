@@ -95,6 +95,12 @@ import org.slf4j.LoggerFactory;
 public final class PersistentRStream implements RStream {
   private static final Logger LOG = LoggerFactory.getLogger(PersistentRStream.class);
 
+  /**
+   * Full segments that may wait for their close before the writer is held back: each keeps an open
+   * output stream and a file GC may not delete, so closes that hang must not let them pile up.
+   */
+  static final int ROLLED_SEGMENTS_MAX = 4;
+
   /** Events read back from a segment: {@code [from, from + events.length)}. */
   private record LoadedBlock(long from, StreamEvent[] events) {
     boolean contains(long seq) {
@@ -148,6 +154,7 @@ public final class PersistentRStream implements RStream {
   private volatile boolean timerArmed; // the batch's time limit is set and has not fired yet
   private boolean flushDue;
   private boolean sealing; // closing rolled segments, beside the flush chain
+  private volatile int rolledSegments; // full, not yet sealed; as of the last flush or seal
   private long persistFailures;
   private volatile Throwable persistenceError;
   private volatile boolean backlogWaiter;
@@ -354,7 +361,10 @@ public final class PersistentRStream implements RStream {
     return publishedBytes - durableBytes;
   }
 
-  /** Also true while more than {@code backlogBytesMax} of rewrites wait for their check. */
+  /**
+   * Also true while more than {@code backlogBytesMax} of rewrites wait for their check, or more
+   * than {@link #ROLLED_SEGMENTS_MAX} full segments wait for their close.
+   */
   @Override
   public boolean persistenceCongested() {
     if (!overBacklog()) {
@@ -367,7 +377,8 @@ public final class PersistentRStream implements RStream {
 
   private boolean overBacklog() {
     return publishedBytes - durableBytes > options.backlogBytesMax()
-        || verifier.backlogBytes() > options.backlogBytesMax();
+        || verifier.backlogBytes() > options.backlogBytesMax()
+        || rolledSegments > ROLLED_SEGMENTS_MAX;
   }
 
   /** Wakes a writer waiting on {@link #persistenceCongested()} once it is clear. */
@@ -536,6 +547,7 @@ public final class PersistentRStream implements RStream {
           wakeReaders = true;
         }
         memory.trim(releasedSeqVisible, durableSeq, options.memoryBytesMax());
+        rolledSegments = log.rolledCount();
         if (backlogWaiter && !overBacklog()) {
           backlogWaiter = false;
           wakeWriter = true;
@@ -568,7 +580,7 @@ public final class PersistentRStream implements RStream {
 
   /** Closes the segments the flush chain rolled, one task at a time; under lock. */
   private Runnable planSeal() {
-    if (sealing || closed || !log.hasRolled()) {
+    if (sealing || closed || rolledSegments == 0) {
       return null;
     }
     sealing = true;
@@ -590,10 +602,12 @@ public final class PersistentRStream implements RStream {
     Runnable gc;
     synchronized (lock) {
       sealing = false;
+      rolledSegments = log.rolledCount();
       work = planFlush(); // A close that waited for this seal.
       seal = planSeal(); // Segments rolled meanwhile.
       gc = planGc(); // The sealed segments may go now.
     }
+    wakeBacklogWaiter(); // A writer held back by the full segments waiting here.
     run(work);
     run(seal);
     run(gc);

@@ -392,14 +392,15 @@ public final class StreamLog {
     }
   }
 
-  /** Whether segments were rolled and wait for {@link #sealRolled}. */
-  public synchronized boolean hasRolled() {
+  /** How many segments were rolled and wait for {@link #sealRolled}. */
+  public synchronized int rolledCount() {
+    int rolled = 0;
     for (Segment segment : segments) {
       if (segment.unsealed != null && segment != activeSegment) {
-        return true;
+        rolled++;
       }
     }
-    return false;
+    return rolled;
   }
 
   /**

@@ -715,6 +715,38 @@ class PersistentRStreamTest {
   }
 
   /**
+   * Closes that hang must not let full segments pile up (each an open stream and a file GC may not
+   * delete): past {@link PersistentRStream#ROLLED_SEGMENTS_MAX} of them waiting for their close,
+   * the writer is held back, and woken once they are sealed.
+   */
+  @Test
+  void fullSegmentsWaitingForTheirCloseHoldTheWriterBack() throws Exception {
+    PersistentRStream stream =
+        (PersistentRStream) store(options().withBatch(400, 1_000).withSegmentBytesMax(1)).open(ID, PRODUCER);
+    AtomicInteger released = new AtomicInteger();
+    stream.onReleased(released::incrementAndGet);
+    int rolledMax = PersistentRStream.ROLLED_SEGMENTS_MAX;
+    for (long seq = 0; seq < 10L * (rolledMax + 1); seq += 10) {
+      assertFalse(stream.persistenceCongested(), "segments waiting for their close: " + seq / 10);
+      writeRange(stream, seq, seq + 10);
+      stream.publish();
+      assertTrue(io.runNewest()); // the flush of [seq, seq + 10), each rolling a full segment
+    }
+    assertEquals(10L * (rolledMax + 1), stream.durableSeq());
+    assertEquals(0, stream.persistenceBacklogBytes(), "everything written is durable");
+    assertTrue(stream.persistenceCongested(), (rolledMax + 1) + " segments wait for their close");
+    assertEquals(0, released.get());
+
+    io.runAll(); // the seal
+    assertFalse(stream.persistenceCongested());
+    assertEquals(1, released.get(), "the waiting writer is woken");
+    assertTrue(sealed(rolledMax));
+    io.crash();
+
+    assertRecoveredHolds(0, 10L * (rolledMax + 1));
+  }
+
+  /**
    * A full segment whose close fails keeps everything acknowledged (its records were flushed
    * before it rolled): no flush counts as failed, the next segments go on, and recovery scans it.
    */
