@@ -21,9 +21,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -157,8 +161,8 @@ class SnapshotRecoveryTest {
   void aVertexKilledWhileItsLastSnapshotIsLandingIsRestarted() throws Exception {
     Map<Integer, List<String>> reference = reference();
     collectors.clear();
-    java.util.concurrent.CountDownLatch writing = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.CountDownLatch land = new java.util.concurrent.CountDownLatch(1);
+    CountDownLatch writing = new CountDownLatch(1);
+    CountDownLatch land = new CountDownLatch(1);
     InMemorySnapshotStore stored = new InMemorySnapshotStore(3);
     SnapshotStore slowForOdds =
         new SnapshotStore() {
@@ -200,6 +204,60 @@ class SnapshotRecoveryTest {
       land.countDown();
       VertxJobs.stop(job);
     }
+  }
+
+  /**
+   * A job resumed from the snapshots of a cancelled one must see its last snapshots (the resume
+   * tests damage the newest ones after a stop): stopping a cancelled job waits for the snapshot
+   * writes its vertices had in flight. Vert.x undeploys a verticle only once the blocking tasks of
+   * its context ended; this holds the launcher to that.
+   */
+  @Test
+  void aCancelledJobStopsOnlyOnceTheSnapshotItWasWritingLanded() throws Exception {
+    CountDownLatch writing = new CountDownLatch(1);
+    CountDownLatch land = new CountDownLatch(1);
+    AtomicLong blockedVersion = new AtomicLong();
+    InMemorySnapshotStore stored = new InMemorySnapshotStore(3);
+    SnapshotStore slowForOdds =
+        new SnapshotStore() {
+          @Override
+          public void write(String vertexId, long version, byte[] payload) throws java.io.IOException {
+            if (vertexId.equals("odds#0") && blockedVersion.compareAndSet(0, version)) {
+              writing.countDown();
+              try {
+                land.await(60, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException();
+              }
+            }
+            stored.write(vertexId, version, payload);
+          }
+
+          @Override
+          public List<Snapshot> readAll(String vertexId) {
+            return stored.readAll(vertexId);
+          }
+        };
+    gateOpen.set(false); // The sources hold at half way.
+    Job job = startWithSnapshots(slowForOdds, stage -> RecoveryStrategy.HYBRID);
+    CompletableFuture<Void> stopped = null;
+    try {
+      assertTrue(writing.await(30, TimeUnit.SECONDS), "odds#0 started a snapshot");
+      job.cancel();
+      stopped = job.stop();
+      CompletableFuture<Long> newestAtStop = stopped.thenApply(ignored -> newestVersion(stored, "odds#0"));
+      land.countDown();
+      assertEquals(blockedVersion.get(), newestAtStop.get(30, TimeUnit.SECONDS),
+          "the snapshot in flight landed before the job stopped");
+    } finally {
+      land.countDown();
+      gateOpen.set(true);
+      if (stopped == null) {
+        VertxJobs.stop(job);
+      }
+    }
+    assertEquals(blockedVersion.get(), newestVersion(stored, "odds#0"), "none came after it");
   }
 
   @Test
@@ -291,7 +349,7 @@ class SnapshotRecoveryTest {
     Map<Integer, List<String>> reference = reference(end);
     // Hold points at bundle ends, never at the start: a source that holds before emitting anything
     // would punctuate its first watermark alone, which the reference run does not.
-    java.util.concurrent.atomic.AtomicInteger holdAt = new java.util.concurrent.atomic.AtomicInteger(end / 12);
+    AtomicInteger holdAt = new AtomicInteger(end / 12);
     FileSystem fs = FileSystem.getLocal(new Configuration()).getRawFileSystem();
     Path jobDir = new Path(temp.toUri().toString(), "damaged");
     RStreamOptions options =
@@ -481,7 +539,7 @@ class SnapshotRecoveryTest {
 
   /** Adds a number that differs per instance to every element: a replay writes other bytes. */
   private static final class PerInstance extends TestOperator {
-    private static final java.util.concurrent.atomic.AtomicInteger INSTANCES = new java.util.concurrent.atomic.AtomicInteger();
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
     private final int instance = INSTANCES.incrementAndGet();
 
     @Override
