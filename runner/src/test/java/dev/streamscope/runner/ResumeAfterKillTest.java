@@ -101,13 +101,18 @@ class ResumeAfterKillTest {
     p.run().waitUntilFinish();
   }
 
-  private static long snapshotFiles(Path jobDir) throws IOException {
+  /** Vertices with a snapshot file (one directory each). */
+  private static long snapshottedVertices(Path jobDir) throws IOException {
     Path snapshots = jobDir.resolve(".snapshots");
     if (!Files.isDirectory(snapshots)) {
       return 0;
     }
     try (Stream<Path> files = Files.walk(snapshots)) {
-      return files.filter(f -> f.getFileName().toString().startsWith("snapshot-")).count();
+      return files
+          .filter(f -> f.getFileName().toString().startsWith("snapshot-"))
+          .map(Path::getParent)
+          .distinct()
+          .count();
     }
   }
 
@@ -132,10 +137,12 @@ class ResumeAfterKillTest {
             .start();
     try {
       Path jobDir = root.resolve(jobId);
-      // Every vertex snapshots at least once while the gate holds half the input back.
+      // More vertices than the source's 2 partitions: a downstream one, whose outputs wait for
+      // the end of the input, can resume from its snapshot whatever of its inputs was durable (a
+      // source's snapshots may all be ahead of its durable outputs when the kill comes).
       Awaitility.await()
           .atMost(Duration.ofSeconds(120))
-          .until(() -> !child.isAlive() || snapshotFiles(jobDir) >= 6);
+          .until(() -> !child.isAlive() || snapshottedVertices(jobDir) >= 3);
       assertTrue(child.isAlive(), "the child ran until killed; its log: " + Files.readString(temp.resolve("child.log")));
       Runtime.getRuntime().exec(new String[] {"kill", "-9", Long.toString(child.pid())}).waitFor();
       assertTrue(child.waitFor(30, TimeUnit.SECONDS));
