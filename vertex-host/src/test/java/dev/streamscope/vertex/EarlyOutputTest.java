@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -45,7 +46,8 @@ class EarlyOutputTest {
   private final CountDownLatch release = new CountDownLatch(1);
   /** Counted down by an operator once it blocks on {@link #release}. */
   private final CountDownLatch blocked = new CountDownLatch(1);
-  private final AtomicReference<Job> running = new AtomicReference<>();
+  /** The job under test; an operator that kills its own vertex waits for it (it may run first). */
+  private final CompletableFuture<Job> running = new CompletableFuture<>();
 
   @AfterEach
   void releaseBlockedOperator() {
@@ -192,7 +194,7 @@ class EarlyOutputTest {
       int value = ByteBuffer.wrap(payload).getInt();
       context.emit(0, value, pair(value, n++));
       if (value == killAt) {
-        running.get().kill(context.stageId() + "#" + context.partition()); // A crash mid-epoch.
+        running.join().kill(context.stageId() + "#" + context.partition()); // A crash mid-epoch.
       }
     }
 
@@ -248,7 +250,7 @@ class EarlyOutputTest {
             new InMemoryRStreamStore(true),
             CONFIG,
             RecoveryConfig.snapshots(1, new InMemorySnapshotStore(3), 1_000, stage -> RecoveryStrategy.HYBRID));
-    running.set(job);
+    running.complete(job);
     try {
       // The odds are silent: the strong-production vertex still takes and exposes every even sent
       // so far (after its restart too, if killed), numbered in arrival order.

@@ -20,6 +20,7 @@ import java.io.DataOutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -46,7 +47,8 @@ class StrongProductionsTest {
   private static final String STREAM = JobGraph.streamId("stamp", 0, 0, "collect", 0, 0);
 
   @RegisterExtension final VertxJobs jobs = new VertxJobs();
-  private final AtomicReference<Job> running = new AtomicReference<>();
+  /** The job under test; an operator that kills its own vertex waits for it (it may run first). */
+  private final CompletableFuture<Job> running = new CompletableFuture<>();
   private final List<Stamp> stamps = new ArrayList<>();
   private final AtomicReference<SnapshotOperators.Collector> collector = new AtomicReference<>();
 
@@ -72,7 +74,7 @@ class StrongProductionsTest {
       context.emit(0, value, ByteBuffer.allocate(12).putInt(value).putLong(base + next++).array());
       emitted++;
       if (instance == 1 && value == KILL_AT) {
-        running.get().kill("stamp#0"); // A crash: this turn finishes, nothing after it.
+        running.join().kill("stamp#0"); // A crash: this turn finishes, nothing after it.
       }
     }
 
@@ -127,7 +129,7 @@ class StrongProductionsTest {
             streams,
             CONFIG,
             RecoveryConfig.snapshots(2, new InMemorySnapshotStore(3), 1_000, stage -> strategy));
-    running.set(job);
+    running.complete(job);
     return job;
   }
 
