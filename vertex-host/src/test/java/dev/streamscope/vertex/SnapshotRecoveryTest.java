@@ -151,6 +151,38 @@ class SnapshotRecoveryTest {
     }
   }
 
+  /** Snapshots in memory, except that the first write of one vertex is held until {@link #land}. */
+  private static final class HeldFirstWrite implements SnapshotStore {
+    final CountDownLatch writing = new CountDownLatch(1);
+    final CountDownLatch land = new CountDownLatch(1);
+    final AtomicLong heldVersion = new AtomicLong();
+    private final String heldVertexId;
+    private final InMemorySnapshotStore stored = new InMemorySnapshotStore(3);
+
+    HeldFirstWrite(String heldVertexId) {
+      this.heldVertexId = heldVertexId;
+    }
+
+    @Override
+    public void write(String vertexId, long version, byte[] payload) throws java.io.IOException {
+      if (vertexId.equals(heldVertexId) && heldVersion.compareAndSet(0, version)) {
+        writing.countDown();
+        try {
+          land.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException();
+        }
+      }
+      stored.write(vertexId, version, payload);
+    }
+
+    @Override
+    public List<Snapshot> readAll(String vertexId) {
+      return stored.readAll(vertexId);
+    }
+  }
+
   /**
    * Found by the simulator: a vertex that finished while its last snapshot was still being
    * written waits for the write before it tells the job; if its process dies then, the write
@@ -161,34 +193,11 @@ class SnapshotRecoveryTest {
   void aVertexKilledWhileItsLastSnapshotIsLandingIsRestarted() throws Exception {
     Map<Integer, List<String>> reference = reference();
     collectors.clear();
-    CountDownLatch writing = new CountDownLatch(1);
-    CountDownLatch land = new CountDownLatch(1);
-    InMemorySnapshotStore stored = new InMemorySnapshotStore(3);
-    SnapshotStore slowForOdds =
-        new SnapshotStore() {
-          @Override
-          public void write(String vertexId, long version, byte[] payload) throws java.io.IOException {
-            if (vertexId.equals("odds#0") && land.getCount() > 0) {
-              writing.countDown();
-              try {
-                land.await(60, TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException();
-              }
-            }
-            stored.write(vertexId, version, payload);
-          }
-
-          @Override
-          public List<Snapshot> readAll(String vertexId) {
-            return stored.readAll(vertexId);
-          }
-        };
+    HeldFirstWrite slowForOdds = new HeldFirstWrite("odds#0");
     gateOpen.set(false); // The sources hold at half way until odds#0 is writing a snapshot.
     Job job = startWithSnapshots(slowForOdds, stage -> RecoveryStrategy.HYBRID);
     try {
-      assertTrue(writing.await(30, TimeUnit.SECONDS), "odds#0 started a snapshot");
+      assertTrue(slowForOdds.writing.await(30, TimeUnit.SECONDS), "odds#0 started a snapshot");
       gateOpen.set(true);
       // Every input ended downstream, so odds#0 finished; its snapshot has not landed.
       Awaitility.await()
@@ -196,12 +205,12 @@ class SnapshotRecoveryTest {
           .until(() -> collectors.size() == 2 && collectors.values().stream().allMatch(c -> c.seen.contains("wmend")));
       assertFalse(job.completion().isDone(), "the job waits for odds#0's snapshot");
       job.kill("odds#0");
-      land.countDown();
+      slowForOdds.land.countDown();
       VertxJobs.awaitCompletion(job);
       assertEquals(1, job.restarts());
       assertEquals(reference, collected());
     } finally {
-      land.countDown();
+      slowForOdds.land.countDown();
       VertxJobs.stop(job);
     }
   }
@@ -214,50 +223,26 @@ class SnapshotRecoveryTest {
    */
   @Test
   void aCancelledJobStopsOnlyOnceTheSnapshotItWasWritingLanded() throws Exception {
-    CountDownLatch writing = new CountDownLatch(1);
-    CountDownLatch land = new CountDownLatch(1);
-    AtomicLong blockedVersion = new AtomicLong();
-    InMemorySnapshotStore stored = new InMemorySnapshotStore(3);
-    SnapshotStore slowForOdds =
-        new SnapshotStore() {
-          @Override
-          public void write(String vertexId, long version, byte[] payload) throws java.io.IOException {
-            if (vertexId.equals("odds#0") && blockedVersion.compareAndSet(0, version)) {
-              writing.countDown();
-              try {
-                land.await(60, TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException();
-              }
-            }
-            stored.write(vertexId, version, payload);
-          }
-
-          @Override
-          public List<Snapshot> readAll(String vertexId) {
-            return stored.readAll(vertexId);
-          }
-        };
+    HeldFirstWrite slowForOdds = new HeldFirstWrite("odds#0");
     gateOpen.set(false); // The sources hold at half way.
     Job job = startWithSnapshots(slowForOdds, stage -> RecoveryStrategy.HYBRID);
     CompletableFuture<Void> stopped = null;
     try {
-      assertTrue(writing.await(30, TimeUnit.SECONDS), "odds#0 started a snapshot");
+      assertTrue(slowForOdds.writing.await(30, TimeUnit.SECONDS), "odds#0 started a snapshot");
       job.cancel();
       stopped = job.stop();
-      CompletableFuture<Long> newestAtStop = stopped.thenApply(ignored -> newestVersion(stored, "odds#0"));
-      land.countDown();
-      assertEquals(blockedVersion.get(), newestAtStop.get(30, TimeUnit.SECONDS),
+      CompletableFuture<Long> newestAtStop = stopped.thenApply(ignored -> newestVersion(slowForOdds, "odds#0"));
+      slowForOdds.land.countDown();
+      assertEquals(slowForOdds.heldVersion.get(), newestAtStop.get(30, TimeUnit.SECONDS),
           "the snapshot in flight landed before the job stopped");
     } finally {
-      land.countDown();
+      slowForOdds.land.countDown();
       gateOpen.set(true);
       if (stopped == null) {
         VertxJobs.stop(job);
       }
     }
-    assertEquals(blockedVersion.get(), newestVersion(stored, "odds#0"), "none came after it");
+    assertEquals(slowForOdds.heldVersion.get(), newestVersion(slowForOdds, "odds#0"), "none came after it");
   }
 
   @Test
