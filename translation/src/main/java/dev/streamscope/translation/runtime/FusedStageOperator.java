@@ -41,8 +41,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class FusedStageOperator implements SourceOperator {
   private static final Logger LOG = LoggerFactory.getLogger(FusedStageOperator.class);
-  /** The snapshot format; a snapshot of another format is refused, not misread. */
-  static final int SNAPSHOT_FORMAT = 1;
+  /**
+   * The snapshot format; a snapshot of another format is refused, not misread. 2: the values of a
+   * state cell or of a window's panes share one block (1: a block per value).
+   */
+  static final int SNAPSHOT_FORMAT = 2;
 
   private final StagePlan plan;
   private final int partition;
