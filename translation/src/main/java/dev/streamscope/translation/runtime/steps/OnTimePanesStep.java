@@ -239,7 +239,7 @@ public final class OnTimePanesStep<K, InputT, AccumT, OutputT> extends Step {
           .put(window, panes);
       SnapshotIo.readBlock(
           in,
-          "Step " + name() + ": the panes of window " + window,
+          "the panes of window " + window,
           block -> {
             for (int k = block.readInt(); k > 0; k--) {
               K key = SnapshotIo.readNested(block, keyCoder);
