@@ -292,13 +292,19 @@ class SnapshotRecoveryTest {
             return stored.read(vertexId, version);
           }
         };
-    gateOpen.set(false);
-    Job job = startWithSnapshots(recording, stage -> RecoveryStrategy.HYBRID);
+    java.util.concurrent.atomic.AtomicInteger holdAt = new java.util.concurrent.atomic.AtomicInteger(END / 4);
+    Job job =
+        jobs.start(
+            graph(END, holdAt::get), new InMemoryRStreamStore(true), CONFIG,
+            RecoveryConfig.snapshots(2, recording, 1, stage -> RecoveryStrategy.HYBRID));
     try {
+      // Two stretches of input, each ending in a snapshot: the victim keeps two versions.
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !stored.versions(victim).isEmpty());
+      holdAt.set(END / 2);
       Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> stored.versions(victim).size() >= 2);
       killed.set(true);
       job.kill(victim);
-      gateOpen.set(true);
+      holdAt.set(Integer.MAX_VALUE);
       VertxJobs.awaitCompletion(job);
       assertEquals(1, job.restarts());
       assertTrue(listed.size() >= 2, "older snapshots were kept: " + listed);
@@ -306,7 +312,7 @@ class SnapshotRecoveryTest {
       assertEquals(listed.get(0), job.restoredSnapshotVersion(victim));
       assertEquals(reference, collected());
     } finally {
-      gateOpen.set(true);
+      holdAt.set(Integer.MAX_VALUE);
       VertxJobs.stop(job);
     }
   }
