@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
@@ -240,12 +241,17 @@ final class SimulatedStreamStore implements RStreamStore {
       }
 
       @Override
-      public List<Snapshot> readAll(String vertexId) throws IOException {
-        List<Snapshot> all = of(vertexId).readAll(vertexId);
-        if (!all.isEmpty()) {
+      public List<Long> versions(String vertexId) throws IOException {
+        List<Long> versions = of(vertexId).versions(vertexId);
+        if (!versions.isEmpty()) {
           probes.hit("snapshot found at a start"); // Only restarted vertices have any.
         }
-        return all;
+        return versions;
+      }
+
+      @Override
+      public Optional<Snapshot> read(String vertexId, long version) throws IOException {
+        return of(vertexId).read(vertexId, version);
       }
     };
   }

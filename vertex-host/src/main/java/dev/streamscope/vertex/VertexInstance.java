@@ -187,29 +187,71 @@ final class VertexInstance implements OperatorContext {
     readSnapshotsAndBegin(0);
   }
 
+  /**
+   * Lists the vertex's snapshots, then reads them newest first until one is usable (see {@link
+   * #usable}): an older one is read only if the newer ones are damaged or unusable.
+   */
   private void readSnapshotsAndBegin(int retries) {
     long startedAtMillis = executor.nowMillis();
     executor
-        .executeBlocking(() -> snapshots.readAll(vertexId))
+        .executeBlocking(() -> snapshots.versions(vertexId))
         .whenComplete(
-            (all, error) -> {
+            (versions, error) -> {
               if (error != null) {
-                synchronized (this) {
-                  if (killed) {
-                    return;
-                  }
-                  if (retries < SNAPSHOT_IO_RETRIES_MAX) {
-                    LOG.warn("Vertex {}: reading its snapshots failed, retrying: {}", vertexId, error.toString());
-                    executor.setTimer(retryDelayMs(retries), () -> readSnapshotsAndBegin(retries + 1));
-                    return;
-                  }
-                  fail(error);
-                }
+                retryOrFail(retries, error);
+                return;
+              }
+              if (!versions.isEmpty()) {
+                // One version skipped: a killed predecessor may still land the one it was writing,
+                // which must neither overwrite nor outrank this instance's own. The newest listed
+                // counts even if it turns out damaged: its version is taken.
+                nextSnapshotVersion = versions.get(0) + 2;
+              }
+              readNewestUsableAndBegin(versions, 0, retries, startedAtMillis);
+            });
+  }
+
+  /** Reads {@code versions} from index {@code next} on, and begins from the first usable one. */
+  private void readNewestUsableAndBegin(
+      List<Long> versions, int next, int retries, long startedAtMillis) {
+    if (next == versions.size()) {
+      readMillis = executor.nowMillis() - startedAtMillis;
+      begin(null);
+      return;
+    }
+    long version = versions.get(next);
+    executor
+        .executeBlocking(() -> snapshots.read(vertexId, version))
+        .whenComplete(
+            (stored, error) -> {
+              if (error != null) {
+                retryOrFail(retries, error);
+                return;
+              }
+              if (killed) {
+                return; // Its replacement reads them.
+              }
+              VertexSnapshot snapshot = stored.map(this::usable).orElse(null);
+              if (snapshot == null) {
+                readNewestUsableAndBegin(versions, next + 1, retries, startedAtMillis);
                 return;
               }
               readMillis = executor.nowMillis() - startedAtMillis;
-              begin(newestUsable(all));
+              begin(snapshot);
             });
+  }
+
+  /** After a failed read of the snapshots: reads them all again after a delay, or fails. */
+  private synchronized void retryOrFail(int retries, Throwable error) {
+    if (killed) {
+      return;
+    }
+    if (retries < SNAPSHOT_IO_RETRIES_MAX) {
+      LOG.warn("Vertex {}: reading its snapshots failed, retrying: {}", vertexId, error.toString());
+      executor.setTimer(retryDelayMs(retries), () -> readSnapshotsAndBegin(retries + 1));
+      return;
+    }
+    fail(error);
   }
 
   private static long retryDelayMs(int retries) {
@@ -230,28 +272,24 @@ final class VertexInstance implements OperatorContext {
     inputs.gcBelow(keptInputPositions.peekFirst());
   }
 
-  /** The newest snapshot the output streams can continue from; null: start from scratch. */
-  private VertexSnapshot newestUsable(List<SnapshotStore.Snapshot> all) {
-    if (!all.isEmpty()) {
-      // One version skipped: a killed predecessor may still land the one it was writing, which
-      // must neither overwrite nor outrank this instance's own.
-      nextSnapshotVersion = all.get(0).version() + 2;
+  /**
+   * {@code stored} decoded, if the output streams can continue from it; else null (logged), and
+   * an older one is tried.
+   */
+  private VertexSnapshot usable(SnapshotStore.Snapshot stored) {
+    VertexSnapshot snapshot;
+    try {
+      snapshot = VertexSnapshot.decode(stored.version(), stored.payload());
+    } catch (java.io.IOException e) {
+      LOG.warn("Skipping snapshot {} of vertex {}: {}", stored.version(), vertexId, e.getMessage());
+      return null;
     }
-    for (SnapshotStore.Snapshot stored : all) {
-      VertexSnapshot snapshot;
-      try {
-        snapshot = VertexSnapshot.decode(stored.version(), stored.payload());
-      } catch (java.io.IOException e) {
-        LOG.warn("Skipping snapshot {} of vertex {}: {}", stored.version(), vertexId, e.getMessage());
-        continue;
-      }
-      if (outputs.canContinueFrom(snapshot.writesFrom())) {
-        return snapshot;
-      }
-      LOG.info(
-          "Vertex {}: snapshot {} is ahead of its durable outputs; trying an older one",
-          vertexId, stored.version());
+    if (outputs.canContinueFrom(snapshot.writesFrom())) {
+      return snapshot;
     }
+    LOG.info(
+        "Vertex {}: snapshot {} is ahead of its durable outputs; trying an older one",
+        vertexId, stored.version());
     return null;
   }
 

@@ -121,7 +121,7 @@ class SnapshotRecoveryTest {
 
   private static boolean hasSnapshot(SnapshotStore store, String vertexId) {
     try {
-      return !store.readAll(vertexId).isEmpty();
+      return !store.versions(vertexId).isEmpty();
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
@@ -178,8 +178,13 @@ class SnapshotRecoveryTest {
     }
 
     @Override
-    public List<Snapshot> readAll(String vertexId) {
-      return stored.readAll(vertexId);
+    public List<Long> versions(String vertexId) {
+      return stored.versions(vertexId);
+    }
+
+    @Override
+    public java.util.Optional<Snapshot> read(String vertexId, long version) {
+      return stored.read(vertexId, version);
     }
   }
 
@@ -243,6 +248,73 @@ class SnapshotRecoveryTest {
       }
     }
     assertEquals(slowForOdds.heldVersion.get(), newestVersion(slowForOdds, "odds#0"), "none came after it");
+  }
+
+  /**
+   * A restart lists the kept snapshots and reads only the newest when it is intact and usable:
+   * the older ones, kept for a fall-back, cost it nothing.
+   */
+  @Test
+  void aRestartReadsOnlyItsNewestSnapshotWhenThatIsUsable() throws Exception {
+    String victim = "sum#1";
+    Map<Integer, List<String>> reference = reference();
+    collectors.clear();
+    InMemorySnapshotStore stored = new InMemorySnapshotStore(3);
+    List<Long> listed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Long> read = new java.util.concurrent.CopyOnWriteArrayList<>();
+    AtomicBoolean killed = new AtomicBoolean();
+    SnapshotStore recording =
+        new SnapshotStore() {
+          @Override
+          public int versionsKept() {
+            return stored.versionsKept();
+          }
+
+          @Override
+          public void write(String vertexId, long version, byte[] payload) {
+            stored.write(vertexId, version, payload);
+          }
+
+          @Override
+          public List<Long> versions(String vertexId) {
+            List<Long> versions = stored.versions(vertexId);
+            if (killed.get() && vertexId.equals(victim)) {
+              listed.addAll(versions);
+            }
+            return versions;
+          }
+
+          @Override
+          public java.util.Optional<Snapshot> read(String vertexId, long version) {
+            if (killed.get() && vertexId.equals(victim)) {
+              read.add(version);
+            }
+            return stored.read(vertexId, version);
+          }
+        };
+    java.util.concurrent.atomic.AtomicInteger holdAt = new java.util.concurrent.atomic.AtomicInteger(END / 4);
+    Job job =
+        jobs.start(
+            graph(END, holdAt::get), new InMemoryRStreamStore(true), CONFIG,
+            RecoveryConfig.snapshots(2, recording, 1, stage -> RecoveryStrategy.HYBRID));
+    try {
+      // Two stretches of input, each ending in a snapshot: the victim keeps two versions.
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !stored.versions(victim).isEmpty());
+      holdAt.set(END / 2);
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> stored.versions(victim).size() >= 2);
+      killed.set(true);
+      job.kill(victim);
+      holdAt.set(Integer.MAX_VALUE);
+      VertxJobs.awaitCompletion(job);
+      assertEquals(1, job.restarts());
+      assertTrue(listed.size() >= 2, "older snapshots were kept: " + listed);
+      assertEquals(List.of(listed.get(0)), read, "read of the " + listed + " kept");
+      assertEquals(listed.get(0), job.restoredSnapshotVersion(victim));
+      assertEquals(reference, collected());
+    } finally {
+      holdAt.set(Integer.MAX_VALUE);
+      VertxJobs.stop(job);
+    }
   }
 
   @Test
@@ -367,7 +439,7 @@ class SnapshotRecoveryTest {
     firstStore.closeAsync().toCompletableFuture().get(30, TimeUnit.SECONDS);
     Map<String, Long> damaged = new java.util.HashMap<>(); // The older of the two.
     for (String id : sums) {
-      damaged.put(id, firstSnapshots.readAll(id).get(1).version());
+      damaged.put(id, firstSnapshots.versions(id).get(1));
       damageNewestSnapshotFiles(jobDir, id, 2);
     }
 
@@ -398,8 +470,8 @@ class SnapshotRecoveryTest {
 
   private static long newestVersion(SnapshotStore store, String vertexId) {
     try {
-      List<SnapshotStore.Snapshot> all = store.readAll(vertexId);
-      return all.isEmpty() ? 0 : all.get(0).version();
+      List<Long> versions = store.versions(vertexId);
+      return versions.isEmpty() ? 0 : versions.get(0);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }

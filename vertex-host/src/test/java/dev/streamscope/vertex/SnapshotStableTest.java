@@ -105,8 +105,13 @@ class SnapshotStableTest {
       }
 
       @Override
-      public List<Snapshot> readAll(String vertexId) {
-        return stored.readAll(vertexId);
+      public List<Long> versions(String vertexId) {
+        return stored.versions(vertexId);
+      }
+
+      @Override
+      public java.util.Optional<Snapshot> read(String vertexId, long version) {
+        return stored.read(vertexId, version);
       }
     };
   }

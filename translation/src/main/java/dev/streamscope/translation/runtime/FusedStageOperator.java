@@ -5,6 +5,7 @@ import dev.streamscope.vertex.SourceOperator;
 import java.io.Closeable;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.runners.core.metrics.MetricsContainerImpl;
@@ -41,8 +42,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class FusedStageOperator implements SourceOperator {
   private static final Logger LOG = LoggerFactory.getLogger(FusedStageOperator.class);
-  /** The snapshot format; a snapshot of another format is refused, not misread. */
-  static final int SNAPSHOT_FORMAT = 1;
+  /**
+   * The snapshot format; a snapshot of another format is refused, not misread. 2: the values of a
+   * collection (a state cell, a window's panes or partial accumulators or side-input values, the
+   * timers, the elements waiting for side inputs) share one block (1: a block per value).
+   */
+  static final int SNAPSHOT_FORMAT = 2;
 
   private final StagePlan plan;
   private final int partition;
@@ -458,7 +463,13 @@ public final class FusedStageOperator implements SourceOperator {
                 + step.name());
       }
       DataInputStream stepIn = SnapshotIo.reader(SnapshotIo.readBytes(in));
-      step.readSnapshot(stepIn);
+      try {
+        step.readSnapshot(stepIn);
+      } catch (IOException | IllegalStateException e) {
+        // What failed inside the step (a block, a cell) names itself; this says whose it is.
+        throw new IllegalStateException(
+            "Stage " + plan.id() + " step " + name + ": " + e.getMessage(), e);
+      }
       SnapshotIo.checkFullyRead(stepIn, "Stage " + plan.id() + " step " + name);
     }
     SnapshotIo.checkFullyRead(in, "Stage " + plan.id());

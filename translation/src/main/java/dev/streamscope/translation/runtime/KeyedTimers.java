@@ -150,8 +150,9 @@ public final class KeyedTimers {
   }
 
   /**
-   * Writes the times and every timer (key bytes, then the timer with runners-core's {@link
-   * TimerInternals.TimerDataCoderV2}, whose namespaces need {@code windowCoder}), in firing order.
+   * Writes the times and one block of every timer (key bytes, then the timer with runners-core's
+   * {@link TimerInternals.TimerDataCoderV2}, whose namespaces need {@code windowCoder}), in firing
+   * order.
    */
   public void snapshot(DataOutputStream out, Coder<? extends BoundedWindow> windowCoder)
       throws IOException {
@@ -162,13 +163,17 @@ public final class KeyedTimers {
       out.writeLong(outputWatermark.getMillis());
     }
     TimerInternals.TimerDataCoderV2 coder = TimerInternals.TimerDataCoderV2.of(windowCoder);
-    out.writeInt(byId.size());
-    for (TreeSet<Timer> queue : List.of(eventTimers, processingTimers)) {
-      for (Timer timer : queue) {
-        SnapshotIo.writeBytes(out, timer.key().bytes());
-        SnapshotIo.writeValue(out, coder, timer.data());
-      }
-    }
+    SnapshotIo.writeBlock(
+        out,
+        block -> {
+          block.writeInt(byId.size());
+          for (TreeSet<Timer> queue : List.of(eventTimers, processingTimers)) {
+            for (Timer timer : queue) {
+              SnapshotIo.writeBytes(block, timer.key().bytes());
+              SnapshotIo.writeNested(block, coder, timer.data());
+            }
+          }
+        });
   }
 
   /** Loads what {@link #snapshot} wrote into timers that are still empty. */
@@ -181,14 +186,18 @@ public final class KeyedTimers {
     processingTimeMillis = in.readLong();
     outputWatermark = in.readBoolean() ? Instant.ofEpochMilli(in.readLong()) : null;
     TimerInternals.TimerDataCoderV2 coder = TimerInternals.TimerDataCoderV2.of(windowCoder);
-    int count = in.readInt();
-    for (int i = 0; i < count; i++) {
-      ByteKey key = new ByteKey(SnapshotIo.readBytes(in));
-      TimerData data = SnapshotIo.readValue(in, coder);
-      if (!TestHooks.skipTimerRestore) {
-        set(key, data);
-      }
-    }
+    SnapshotIo.readBlock(
+        in,
+        "the timers",
+        block -> {
+          for (int i = block.readInt(); i > 0; i--) {
+            ByteKey key = new ByteKey(SnapshotIo.readBytes(block));
+            TimerData data = SnapshotIo.readNested(block, coder);
+            if (!TestHooks.skipTimerRestore) {
+              set(key, data);
+            }
+          }
+        });
   }
 
   private void set(ByteKey key, TimerData data) {

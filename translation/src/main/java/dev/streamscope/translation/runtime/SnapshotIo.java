@@ -10,10 +10,12 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.util.CoderUtils;
 
 /**
- * The building blocks of an operator snapshot. Values of user types go through their Beam coders,
- * each as a length-prefixed block, so a coder that reads too much or too little fails right there
- * (Beam's {@link CoderUtils#decodeFromByteArray} checks every block is read to its end) instead of
- * shifting everything after it.
+ * The building blocks of an operator snapshot. Values of user types go through their Beam coders
+ * inside length-prefixed blocks, so a coder that reads too much or too little fails at the end of
+ * its block, naming it, instead of shifting everything after it. A lone value is a block of its
+ * own ({@link #writeValue}: Beam's {@link CoderUtils#decodeFromByteArray} checks the block is read
+ * to its end); the many values of a collection share one block ({@link #writeBlock}), each in its
+ * coder's nested encoding, which costs no copy and no allocation per value.
  */
 public final class SnapshotIo {
   /** Writes one part of a snapshot. */
@@ -22,7 +24,63 @@ public final class SnapshotIo {
     void write(DataOutputStream out) throws Exception;
   }
 
+  /** Writes the contents of one block. */
+  @FunctionalInterface
+  public interface BlockWriter {
+    void write(DataOutputStream block) throws IOException;
+  }
+
+  /** Reads the contents of one block, all of them. */
+  @FunctionalInterface
+  public interface BlockReader {
+    void read(DataInputStream block) throws IOException;
+  }
+
   private SnapshotIo() {}
+
+  /**
+   * Writes what {@code writer} writes as one length-prefixed block; values inside it go through
+   * {@link #writeNested}.
+   */
+  public static void writeBlock(DataOutputStream out, BlockWriter writer) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DataOutputStream block = new DataOutputStream(bytes);
+    writer.write(block);
+    block.flush();
+    out.writeInt(bytes.size());
+    bytes.writeTo(out);
+  }
+
+  /**
+   * Reads a block written by {@link #writeBlock} with {@code reader}, which must read it to its
+   * end and no further: else fails naming {@code what}, as the snapshot and the code disagree (a
+   * block is in memory and its snapshot checksummed, so reading it fails only so; Beam's coders
+   * report reading past the end as a {@code CoderException}).
+   */
+  public static void readBlock(DataInputStream in, String what, BlockReader reader)
+      throws IOException {
+    byte[] bytes = readBytes(in);
+    DataInputStream block = reader(bytes);
+    try {
+      reader.read(block);
+    } catch (IOException e) {
+      throw new IllegalStateException(
+          what + ": cannot read its " + bytes.length + "-byte block of the snapshot ("
+              + e.getMessage() + "); snapshot and code disagree", e);
+    }
+    checkFullyRead(block, what);
+  }
+
+  /** {@code value} in its coder's nested (self-delimiting) encoding, inside a block. */
+  public static <T> void writeNested(DataOutputStream block, Coder<T> coder, T value)
+      throws IOException {
+    coder.encode(value, block);
+  }
+
+  /** A value written by {@link #writeNested}. */
+  public static <T> T readNested(DataInputStream block, Coder<T> coder) throws IOException {
+    return coder.decode(block);
+  }
 
   public static <T> void writeValue(DataOutputStream out, Coder<T> coder, T value)
       throws IOException {

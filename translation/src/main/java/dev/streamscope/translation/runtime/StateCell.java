@@ -23,7 +23,9 @@ import org.joda.time.Instant;
  * One bound state cell of one key (a runners-core {@link State}) with the coders it was bound
  * with, so it can write its contents into a snapshot and read them back into an empty cell. The
  * contents are written in the cell's iteration order and read back by adding them in that order,
- * which rebuilds the same cell.
+ * which rebuilds the same cell. A cell is written into a block of its own ({@link KeyedStates}
+ * checks it is read to its end, naming the cell), its values in their coders' nested encodings
+ * ({@link SnapshotIo#writeNested}).
  */
 abstract class StateCell {
   /** The kinds of cell; a snapshot names each cell's kind, checked when it is read back. */
@@ -50,10 +52,11 @@ abstract class StateCell {
   /** True if there is nothing to write: the cell is as a freshly bound one. */
   abstract boolean isEmpty();
 
-  abstract void write(DataOutputStream out) throws IOException;
+  /** Writes the contents into the cell's block. */
+  abstract void write(DataOutputStream block) throws IOException;
 
   /** Reads contents written by {@link #write} into this cell, which must be empty. */
-  abstract void read(DataInputStream in) throws IOException;
+  abstract void read(DataInputStream block) throws IOException;
 
   static <T> StateCell value(ValueState<T> state, Coder<T> coder) {
     return new StateCell(Kind.VALUE, state) {
@@ -64,12 +67,12 @@ abstract class StateCell {
 
       @Override
       void write(DataOutputStream out) throws IOException {
-        SnapshotIo.writeValue(out, coder, state.read());
+        SnapshotIo.writeNested(out, coder, state.read());
       }
 
       @Override
       void read(DataInputStream in) throws IOException {
-        state.write(SnapshotIo.readValue(in, coder));
+        state.write(SnapshotIo.readNested(in, coder));
       }
     };
   }
@@ -130,7 +133,7 @@ abstract class StateCell {
         out.writeInt(elements.size());
         for (TimestampedValue<T> element : elements) {
           out.writeLong(element.getTimestamp().getMillis());
-          SnapshotIo.writeValue(out, coder, element.getValue());
+          SnapshotIo.writeNested(out, coder, element.getValue());
         }
       }
 
@@ -139,7 +142,7 @@ abstract class StateCell {
         int count = in.readInt();
         for (int i = 0; i < count; i++) {
           Instant timestamp = Instant.ofEpochMilli(in.readLong());
-          state.add(TimestampedValue.of(SnapshotIo.readValue(in, coder), timestamp));
+          state.add(TimestampedValue.of(SnapshotIo.readNested(in, coder), timestamp));
         }
       }
     };
@@ -159,12 +162,12 @@ abstract class StateCell {
 
       @Override
       void write(DataOutputStream out) throws IOException {
-        SnapshotIo.writeValue(out, coder, state.getAccum());
+        SnapshotIo.writeNested(out, coder, state.getAccum());
       }
 
       @Override
       void read(DataInputStream in) throws IOException {
-        state.addAccum(SnapshotIo.readValue(in, coder));
+        state.addAccum(SnapshotIo.readNested(in, coder));
       }
     };
   }
@@ -185,7 +188,7 @@ abstract class StateCell {
       void read(DataInputStream in) throws IOException {
         int count = in.readInt();
         for (int i = 0; i < count; i++) {
-          state.put(SnapshotIo.readValue(in, keyCoder), SnapshotIo.readValue(in, valueCoder));
+          state.put(SnapshotIo.readNested(in, keyCoder), SnapshotIo.readNested(in, valueCoder));
         }
       }
     };
@@ -208,7 +211,7 @@ abstract class StateCell {
       void read(DataInputStream in) throws IOException {
         int count = in.readInt();
         for (int i = 0; i < count; i++) {
-          state.put(SnapshotIo.readValue(in, keyCoder), SnapshotIo.readValue(in, valueCoder));
+          state.put(SnapshotIo.readNested(in, keyCoder), SnapshotIo.readNested(in, valueCoder));
         }
       }
     };
@@ -240,7 +243,7 @@ abstract class StateCell {
     elements.forEach(list::add);
     out.writeInt(list.size());
     for (T element : list) {
-      SnapshotIo.writeValue(out, coder, element);
+      SnapshotIo.writeNested(out, coder, element);
     }
   }
 
@@ -248,7 +251,7 @@ abstract class StateCell {
     int count = in.readInt();
     List<T> elements = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
-      elements.add(SnapshotIo.readValue(in, coder));
+      elements.add(SnapshotIo.readNested(in, coder));
     }
     return elements;
   }
@@ -263,8 +266,8 @@ abstract class StateCell {
     entries.forEach(list::add);
     out.writeInt(list.size());
     for (Map.Entry<K, V> entry : list) {
-      SnapshotIo.writeValue(out, keyCoder, entry.getKey());
-      SnapshotIo.writeValue(out, valueCoder, entry.getValue());
+      SnapshotIo.writeNested(out, keyCoder, entry.getKey());
+      SnapshotIo.writeNested(out, valueCoder, entry.getValue());
     }
   }
 }

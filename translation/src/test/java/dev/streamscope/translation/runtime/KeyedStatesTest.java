@@ -13,6 +13,8 @@ import org.apache.beam.runners.core.StateNamespace;
 import org.apache.beam.runners.core.StateNamespaces;
 import org.apache.beam.runners.core.StateTag;
 import org.apache.beam.runners.core.StateTags;
+import org.apache.beam.sdk.coders.BigEndianLongCoder;
+import org.apache.beam.sdk.coders.ByteCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.state.BagState;
@@ -122,6 +124,28 @@ class KeyedStatesTest {
         assertThrows(
             IllegalStateException.class, () -> copy.forKey(key("a"), null).state(WINDOW, notABag));
     assertTrue(wrong.getMessage().contains("BAG"), wrong.getMessage());
+  }
+
+  /**
+   * A cell's values share one block: a coder that reads more or less than was written fails at
+   * that cell, naming it, instead of misreading the cells after it.
+   */
+  @Test
+  void aCellWhoseCoderReadsMoreOrLessThanWasWrittenFailsNamingIt() throws Exception {
+    KeyedStates copy = restored(snapshot(filled()));
+    StateTag<BagState<Long>> wider = StateTags.bag("bag", BigEndianLongCoder.of());
+    IllegalStateException tooMuch =
+        assertThrows(IllegalStateException.class, () -> copy.forKey(key("a"), null).state(WINDOW, wider));
+    assertTrue(tooMuch.getMessage().contains("state cell 'bag in namespace"), tooMuch.getMessage());
+    StateTag<ValueState<Byte>> narrower = StateTags.value("value", ByteCoder.of());
+    IllegalStateException tooLittle =
+        assertThrows(
+            IllegalStateException.class,
+            () -> copy.forKey(key("a"), null).state(StateNamespaces.global(), narrower));
+    assertTrue(
+        tooLittle.getMessage().contains("state cell 'value in namespace")
+            && tooLittle.getMessage().contains("5 bytes of its snapshot were not read"),
+        tooLittle.getMessage());
   }
 
   /**

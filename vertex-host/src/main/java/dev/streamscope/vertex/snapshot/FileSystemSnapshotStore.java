@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
 import org.apache.hadoop.fs.FSDataInputStream;
@@ -129,32 +131,45 @@ public final class FileSystemSnapshotStore implements SnapshotStore {
   }
 
   @Override
-  public List<Snapshot> readAll(String vertexId) throws IOException {
-    Path dir = dirOf(vertexId);
-    List<Snapshot> snapshots = new ArrayList<>();
-    if (!fileSystem.exists(dir)) {
-      return snapshots;
+  public List<Long> versions(String vertexId) throws IOException {
+    List<Long> versions = new ArrayList<>();
+    FileStatus[] files;
+    try {
+      files = fileSystem.listStatus(dirOf(vertexId));
+    } catch (FileNotFoundException e) {
+      return versions; // The vertex never wrote a snapshot.
     }
-    for (FileStatus file : versions(dir)) {
+    for (FileStatus file : files) {
+      String name = file.getPath().getName();
+      if (!name.startsWith(PREFIX)) {
+        continue; // A temporary.
+      }
       try {
-        snapshots.add(decode(vertexId, file));
-      } catch (CorruptSnapshotException e) {
-        LOG.warn("Skipping snapshot {} of vertex {}: {}; using an older one", file.getPath(), vertexId, e.getMessage());
+        versions.add(Long.parseLong(name.substring(PREFIX.length())));
+      } catch (NumberFormatException e) {
+        LOG.warn("Skipping {} of vertex {}: not a snapshot file name", file.getPath(), vertexId);
       }
     }
-    return snapshots;
+    versions.sort(Comparator.reverseOrder());
+    return versions;
   }
 
-  /** Snapshot files of {@code dir}, newest first. */
-  private List<FileStatus> versions(Path dir) throws IOException {
-    List<FileStatus> files = new ArrayList<>();
-    for (FileStatus file : fileSystem.listStatus(dir)) {
-      if (file.getPath().getName().startsWith(PREFIX)) {
-        files.add(file);
-      }
+  @Override
+  public Optional<Snapshot> read(String vertexId, long version) throws IOException {
+    Path path = child(dirOf(vertexId), fileName(version));
+    FileStatus file;
+    try {
+      file = fileSystem.getFileStatus(path);
+    } catch (FileNotFoundException e) {
+      LOG.info("Snapshot {} of vertex {} is no longer kept", path, vertexId);
+      return Optional.empty();
     }
-    files.sort(NEWEST_FIRST);
-    return files;
+    try {
+      return Optional.of(decode(vertexId, version, file));
+    } catch (CorruptSnapshotException e) {
+      LOG.warn("Skipping snapshot {} of vertex {}: {}; using an older one", path, vertexId, e.getMessage());
+      return Optional.empty();
+    }
   }
 
   private static byte[] encode(String vertexId, long version, byte[] payload) throws IOException {
@@ -172,7 +187,7 @@ public final class FileSystemSnapshotStore implements SnapshotStore {
     return bytes.toByteArray();
   }
 
-  private Snapshot decode(String vertexId, FileStatus file) throws IOException {
+  private Snapshot decode(String vertexId, long version, FileStatus file) throws IOException {
     byte[] content = new byte[(int) file.getLen()];
     try (FSDataInputStream in = fileSystem.open(file.getPath())) {
       in.readFully(0, content);
@@ -197,7 +212,10 @@ public final class FileSystemSnapshotStore implements SnapshotStore {
     if (!storedVertex.equals(vertexId)) {
       throw new CorruptSnapshotException("it belongs to vertex " + storedVertex);
     }
-    long version = in.readLong();
+    long storedVersion = in.readLong();
+    if (storedVersion != version) {
+      throw new CorruptSnapshotException("it holds version " + storedVersion);
+    }
     byte[] payload = new byte[in.readInt()];
     in.readFully(payload);
     return new Snapshot(version, payload);

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -40,17 +41,25 @@ public final class InMemorySnapshotStore implements SnapshotStore {
   }
 
   @Override
-  public List<Snapshot> readAll(String vertexId) {
+  public List<Long> versions(String vertexId) {
     NavigableMap<Long, byte[]> versions = byVertex.get(vertexId);
-    List<Snapshot> snapshots = new ArrayList<>();
     if (versions == null) {
-      return snapshots;
+      return new ArrayList<>();
     }
     synchronized (versions) {
-      for (Map.Entry<Long, byte[]> entry : versions.descendingMap().entrySet()) {
-        snapshots.add(new Snapshot(entry.getKey(), entry.getValue().clone()));
-      }
+      return new ArrayList<>(versions.descendingKeySet());
     }
-    return snapshots;
+  }
+
+  @Override
+  public Optional<Snapshot> read(String vertexId, long version) {
+    NavigableMap<Long, byte[]> versions = byVertex.get(vertexId);
+    if (versions == null) {
+      return Optional.empty();
+    }
+    synchronized (versions) {
+      byte[] payload = versions.get(version);
+      return payload == null ? Optional.empty() : Optional.of(new Snapshot(version, payload.clone()));
+    }
   }
 }

@@ -7,6 +7,9 @@ import java.util.Optional;
 /**
  * Where vertex instances keep their snapshots, each on its own schedule (no global barrier).
  * Methods block on storage: vertices call them through their executor's {@code executeBlocking}.
+ *
+ * <p>Reading is two steps, so that a restore reads (and checks) only as many versions as it needs:
+ * usually the newest, an older one only if the newer ones are damaged or unusable.
  */
 public interface SnapshotStore {
   /** A stored snapshot: its version and the vertex's bytes. */
@@ -25,17 +28,25 @@ public interface SnapshotStore {
   void write(String vertexId, long version, byte[] payload) throws IOException;
 
   /**
-   * The newest intact snapshot of {@code vertexId}; corrupt or torn ones are skipped (with a
-   * warning that names them) in favour of the previous one. Empty if there is none.
+   * The versions of {@code vertexId}'s snapshots still kept, newest first, damaged ones included
+   * (they are found damaged only when read). Empty if there is none.
    */
-  default Optional<Snapshot> readLatest(String vertexId) throws IOException {
-    List<Snapshot> all = readAll(vertexId);
-    return all.isEmpty() ? Optional.empty() : Optional.of(all.get(0));
-  }
+  List<Long> versions(String vertexId) throws IOException;
 
   /**
-   * Every intact snapshot of {@code vertexId} still kept, newest first; corrupt or torn ones are
-   * skipped with a warning that names them.
+   * Version {@code version} of {@code vertexId}'s snapshot; empty if it is corrupt or torn (with a
+   * warning that names it) or no longer kept.
    */
-  List<Snapshot> readAll(String vertexId) throws IOException;
+  Optional<Snapshot> read(String vertexId, long version) throws IOException;
+
+  /** The newest intact snapshot of {@code vertexId}, or empty if there is none. */
+  default Optional<Snapshot> readLatest(String vertexId) throws IOException {
+    for (long version : versions(vertexId)) {
+      Optional<Snapshot> snapshot = read(vertexId, version);
+      if (snapshot.isPresent()) {
+        return snapshot;
+      }
+    }
+    return Optional.empty();
+  }
 }

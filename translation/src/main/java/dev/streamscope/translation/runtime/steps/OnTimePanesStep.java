@@ -55,9 +55,10 @@ public final class OnTimePanesStep<K, InputT, AccumT, OutputT> extends Step {
 
     OutputT extract(AccumT accumulator);
 
-    void write(DataOutputStream out, AccumT accumulator) throws IOException;
+    /** Writes {@code accumulator} into its window's block (see {@link SnapshotIo#writeBlock}). */
+    void write(DataOutputStream block, AccumT accumulator) throws IOException;
 
-    AccumT read(DataInputStream in) throws IOException;
+    AccumT read(DataInputStream block) throws IOException;
   }
 
   /** The pending pane of one key in one window. */
@@ -194,7 +195,10 @@ public final class OnTimePanesStep<K, InputT, AccumT, OutputT> extends Step {
     return pending.isEmpty() ? Long.MAX_VALUE : pending.firstKey();
   }
 
-  /** The pending windows in firing order, each with its keys' accumulators in first-seen order. */
+  /**
+   * The pending windows in firing order, each with its keys' accumulators in first-seen order: the
+   * window, then one block of its panes.
+   */
   @Override
   @SuppressWarnings({"unchecked", "rawtypes"})
   protected void snapshot(DataOutputStream out) throws IOException {
@@ -208,11 +212,16 @@ public final class OnTimePanesStep<K, InputT, AccumT, OutputT> extends Step {
     for (Map<BoundedWindow, Map<Object, Pane<K, AccumT>>> byEnd : pending.values()) {
       for (Map.Entry<BoundedWindow, Map<Object, Pane<K, AccumT>>> window : byEnd.entrySet()) {
         SnapshotIo.writeValue(out, windowCoder, window.getKey());
-        out.writeInt(window.getValue().size());
-        for (Pane<K, AccumT> pane : window.getValue().values()) {
-          SnapshotIo.writeValue(out, keyCoder, pane.key);
-          accumulation.write(out, pane.accumulator);
-        }
+        Map<Object, Pane<K, AccumT>> panes = window.getValue();
+        SnapshotIo.writeBlock(
+            out,
+            block -> {
+              block.writeInt(panes.size());
+              for (Pane<K, AccumT> pane : panes.values()) {
+                SnapshotIo.writeNested(block, keyCoder, pane.key);
+                accumulation.write(block, pane.accumulator);
+              }
+            });
       }
     }
   }
@@ -228,10 +237,15 @@ public final class OnTimePanesStep<K, InputT, AccumT, OutputT> extends Step {
       pending
           .computeIfAbsent(window.maxTimestamp().getMillis(), end -> new LinkedHashMap<>())
           .put(window, panes);
-      for (int k = in.readInt(); k > 0; k--) {
-        K key = SnapshotIo.readValue(in, keyCoder);
-        panes.put(ByteKey.structural(keyCoder, key), new Pane<>(key, accumulation.read(in)));
-      }
+      SnapshotIo.readBlock(
+          in,
+          "the panes of window " + window,
+          block -> {
+            for (int k = block.readInt(); k > 0; k--) {
+              K key = SnapshotIo.readNested(block, keyCoder);
+              panes.put(ByteKey.structural(keyCoder, key), new Pane<>(key, accumulation.read(block)));
+            }
+          });
     }
   }
 
@@ -262,22 +276,22 @@ public final class OnTimePanesStep<K, InputT, AccumT, OutputT> extends Step {
     }
 
     @Override
-    public void write(DataOutputStream out, List<V> values) throws IOException {
-      out.writeInt(values.size());
+    public void write(DataOutputStream block, List<V> values) throws IOException {
+      block.writeInt(values.size());
       for (V value : values) {
-        SnapshotIo.writeValue(out, valueCoder, value);
+        SnapshotIo.writeNested(block, valueCoder, value);
       }
     }
 
     @Override
-    public List<V> read(DataInputStream in) throws IOException {
-      int count = in.readInt();
+    public List<V> read(DataInputStream block) throws IOException {
+      int count = block.readInt();
       if (count < 1) {
         throw new IOException("Corrupt snapshot: a pending pane of " + count + " values");
       }
       List<V> values = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
-        values.add(SnapshotIo.readValue(in, valueCoder));
+        values.add(SnapshotIo.readNested(block, valueCoder));
       }
       return values;
     }
@@ -310,13 +324,13 @@ public final class OnTimePanesStep<K, InputT, AccumT, OutputT> extends Step {
     }
 
     @Override
-    public void write(DataOutputStream out, AccumT accumulator) throws IOException {
-      SnapshotIo.writeValue(out, accumulatorCoder, accumulator);
+    public void write(DataOutputStream block, AccumT accumulator) throws IOException {
+      SnapshotIo.writeNested(block, accumulatorCoder, accumulator);
     }
 
     @Override
-    public AccumT read(DataInputStream in) throws IOException {
-      return SnapshotIo.readValue(in, accumulatorCoder);
+    public AccumT read(DataInputStream block) throws IOException {
+      return SnapshotIo.readNested(block, accumulatorCoder);
     }
   }
 }

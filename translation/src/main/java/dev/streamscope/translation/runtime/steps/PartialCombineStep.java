@@ -120,11 +120,16 @@ public final class PartialCombineStep<K, InputT, AccumT> extends Step {
     out.writeInt(entries.size());
     for (Map.Entry<BoundedWindow, Map<Object, Entry<K, AccumT>>> window : entries.entrySet()) {
       SnapshotIo.writeValue(out, windowCoder, window.getKey());
-      out.writeInt(window.getValue().size());
-      for (Entry<K, AccumT> entry : window.getValue().values()) {
-        SnapshotIo.writeValue(out, keyCoder, entry.key);
-        SnapshotIo.writeValue(out, accumulatorCoder, entry.accumulator);
-      }
+      Map<Object, Entry<K, AccumT>> windowEntries = window.getValue();
+      SnapshotIo.writeBlock(
+          out,
+          block -> {
+            block.writeInt(windowEntries.size());
+            for (Entry<K, AccumT> entry : windowEntries.values()) {
+              SnapshotIo.writeNested(block, keyCoder, entry.key);
+              SnapshotIo.writeNested(block, accumulatorCoder, entry.accumulator);
+            }
+          });
     }
   }
 
@@ -135,12 +140,18 @@ public final class PartialCombineStep<K, InputT, AccumT> extends Step {
       BoundedWindow window = SnapshotIo.readValue(in, windowCoder);
       Map<Object, Entry<K, AccumT>> windowEntries = new LinkedHashMap<>();
       entries.put(window, windowEntries);
-      for (int k = in.readInt(); k > 0; k--) {
-        K key = SnapshotIo.readValue(in, keyCoder);
-        AccumT accumulator = SnapshotIo.readValue(in, accumulatorCoder);
-        windowEntries.put(ByteKey.structural(keyCoder, key), new Entry<>(key, window, accumulator));
-        entryCount++;
-      }
+      SnapshotIo.readBlock(
+          in,
+          "the accumulators of window " + window,
+          block -> {
+            for (int k = block.readInt(); k > 0; k--) {
+              K key = SnapshotIo.readNested(block, keyCoder);
+              AccumT accumulator = SnapshotIo.readNested(block, accumulatorCoder);
+              windowEntries.put(
+                  ByteKey.structural(keyCoder, key), new Entry<>(key, window, accumulator));
+              entryCount++;
+            }
+          });
     }
   }
 

@@ -87,10 +87,15 @@ final class SideInputStore implements ReadyCheckingSideInputReader {
       for (Map.Entry<BoundedWindow, List<Object>> window : values.entrySet()) {
         SnapshotIo.writeValue(out, windowCoder, window.getKey());
         out.writeLong(paneByView.get(i).get(window.getKey()));
-        out.writeInt(window.getValue().size());
-        for (Object value : window.getValue()) {
-          SnapshotIo.writeValue(out, elementCoder, value);
-        }
+        List<Object> windowValues = window.getValue();
+        SnapshotIo.writeBlock(
+            out,
+            block -> {
+              block.writeInt(windowValues.size());
+              for (Object value : windowValues) {
+                SnapshotIo.writeNested(block, elementCoder, value);
+              }
+            });
       }
     }
   }
@@ -109,11 +114,15 @@ final class SideInputStore implements ReadyCheckingSideInputReader {
       for (int w = in.readInt(); w > 0; w--) {
         BoundedWindow window = (BoundedWindow) SnapshotIo.readValue(in, windowCoder);
         paneByView.get(i).put(window, in.readLong());
-        int count = in.readInt();
-        List<Object> values = new ArrayList<>(count);
-        for (int v = 0; v < count; v++) {
-          values.add(SnapshotIo.readValue(in, elementCoder));
-        }
+        List<Object> values = new ArrayList<>();
+        SnapshotIo.readBlock(
+            in,
+            "Side input " + i + ": the values of window " + window,
+            block -> {
+              for (int v = block.readInt(); v > 0; v--) {
+                values.add(SnapshotIo.readNested(block, elementCoder));
+              }
+            });
         valuesByView.get(i).put(window, values);
       }
     }

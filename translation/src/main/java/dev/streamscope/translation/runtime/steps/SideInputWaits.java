@@ -122,13 +122,17 @@ final class SideInputWaits<T> {
   void snapshot(DataOutputStream out, Coder<WindowedValue<T>> coder) throws IOException {
     sideInputs.snapshot(out);
     out.writeLong(holdMillis());
-    out.writeInt(released.size() + waiting.size());
-    for (WindowedValue<T> element : released) {
-      SnapshotIo.writeValue(out, coder, element);
-    }
-    for (WindowedValue<T> element : waiting) {
-      SnapshotIo.writeValue(out, coder, element);
-    }
+    SnapshotIo.writeBlock(
+        out,
+        block -> {
+          block.writeInt(released.size() + waiting.size());
+          for (WindowedValue<T> element : released) {
+            SnapshotIo.writeNested(block, coder, element);
+          }
+          for (WindowedValue<T> element : waiting) {
+            SnapshotIo.writeNested(block, coder, element);
+          }
+        });
   }
 
   /**
@@ -138,9 +142,14 @@ final class SideInputWaits<T> {
   void restore(DataInputStream in, Coder<WindowedValue<T>> coder) throws IOException {
     sideInputs.restore(in);
     releasedHoldMillis = in.readLong();
-    for (int i = in.readInt(); i > 0; i--) {
-      released.add(SnapshotIo.readValue(in, coder));
-    }
+    SnapshotIo.readBlock(
+        in,
+        "the elements waiting for side inputs",
+        block -> {
+          for (int i = block.readInt(); i > 0; i--) {
+            released.add(SnapshotIo.readNested(block, coder));
+          }
+        });
   }
 
   /** At the end of input nothing may still wait. */
