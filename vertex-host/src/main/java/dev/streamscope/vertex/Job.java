@@ -62,6 +62,7 @@ public final class Job {
   private final CompletableFuture<Void> completion = new CompletableFuture<>();
   private final Map<String, Slot> slots = new LinkedHashMap<>();
   private final AtomicInteger running = new AtomicInteger();
+  private boolean stopped; // guarded by this: launches completing after stop() undeploy at once
   private final AtomicInteger restartsTotal = new AtomicInteger();
 
   private Job(
@@ -122,10 +123,10 @@ public final class Job {
                 return;
               }
               synchronized (this) {
-                if (slot.instance == instance) {
+                if (slot.instance == instance && !stopped) {
                   slot.handle = handle;
                 } else {
-                  handle.stop(); // Replaced before its launch completed.
+                  handle.stop(); // Replaced, or the job stopped, before its launch completed.
                 }
               }
             });
@@ -377,14 +378,19 @@ public final class Job {
     return CompletableFuture.allOf(finalizations.toArray(new CompletableFuture[0]));
   }
 
-  /** Undeploys every vertex (after the job ended). */
+  /**
+   * Undeploys every vertex (after the job ended); a cancelled job's vertices first finish the
+   * snapshot writes they had in flight, so a job resumed from its snapshots sees the last ones.
+   */
   public CompletableFuture<Void> stop() {
     List<CompletableFuture<Void>> stops = new ArrayList<>();
     synchronized (this) {
+      stopped = true;
       for (Slot slot : slots.values()) {
-        if (slot.handle != null) {
-          stops.add(slot.handle.stop().toCompletableFuture());
-        }
+        // Also an instance whose launch has not completed: it may be running, and writing.
+        CompletableFuture<Void> settled = slot.instance.cancelSettled();
+        VertexLauncher.Launched handle = slot.handle;
+        stops.add(handle == null ? settled : settled.thenCompose(ignored -> handle.stop()));
       }
     }
     return CompletableFuture.allOf(stops.toArray(new CompletableFuture[0]));

@@ -93,6 +93,8 @@ final class VertexInstance implements OperatorContext {
   private long nextSnapshotAtMillis;
   private VertexSnapshot unstableSnapshot;
   private CompletableFuture<Void> snapshotWrite = CompletableFuture.completedFuture(null);
+  /** Completes when the newest write is on storage or failed (before its completion runs). */
+  private volatile CompletableFuture<Void> snapshotLanded = CompletableFuture.completedFuture(null);
   private boolean finishReported; // guarded by this
   private boolean everythingFinalized; // guarded by this: stableUpTo(EVERYTHING) went out
   private long snapshotTimerId = -1;
@@ -380,6 +382,16 @@ final class VertexInstance implements OperatorContext {
             closeQuietly();
           }
         });
+  }
+
+  /**
+   * After {@link #cancel}: completes once the snapshot write the instance had in flight landed
+   * (none starts after a cancel), so that nothing of a cancelled job changes its snapshots after
+   * it stopped. It does not wait for a turn in progress, which may never end (a stuck DoFn).
+   * Completed at once if it was not cancelled: a finished instance waited for its write.
+   */
+  CompletableFuture<Void> cancelSettled() {
+    return cancelRequested ? snapshotLanded : CompletableFuture.completedFuture(null);
   }
 
   private void wakeUp() {
@@ -727,15 +739,28 @@ final class VertexInstance implements OperatorContext {
     if (killed) {
       return; // Killed in the middle of this turn: a crashed vertex writes nothing more either.
     }
+    CompletableFuture<Void> previous = snapshotLanded;
+    CompletableFuture<Void> landed = new CompletableFuture<>();
+    // Published before the cancel flag is read, which cancel() sets before cancelSettled() reads
+    // this: a write either sees the flag or is seen (both volatile).
+    snapshotLanded = landed;
+    if (cancelRequested) {
+      previous.whenComplete((ignored, error) -> landed.complete(null));
+      return; // Cancelled: the job stops once the write in flight landed, and takes no more.
+    }
     CompletableFuture<Void> written = new CompletableFuture<>();
     snapshotWrite = written;
     executor
         .executeBlocking(
             () -> {
-              // Encoded here, off the vertex's thread: a snapshot does not change once taken.
-              snapshots.write(vertexId, snapshot.version(), snapshot.encode());
-              landedVersion = snapshot.version(); // Versions only grow: one write at a time.
-              return null;
+              try {
+                // Encoded here, off the vertex's thread: a snapshot does not change once taken.
+                snapshots.write(vertexId, snapshot.version(), snapshot.encode());
+                landedVersion = snapshot.version(); // Versions only grow: one write at a time.
+                return null;
+              } finally {
+                landed.complete(null); // Here, not on the vertex's thread, which may be stuck.
+              }
             })
         .whenComplete(
             (ignored, error) -> {
