@@ -207,34 +207,23 @@ public final class KeyedStates {
     }
 
     /**
-     * Drops the live cells of {@code namespace} if none holds anything, and says whether it did
-     * (cells still waiting from a restore stay where they are). For a namespace its user is done
-     * with, such as a window past garbage collection: cleared cells stay bound, so without this a
-     * key would keep an entry for every window it ever had, in memory and in every snapshot's
-     * scan. Only for a namespace nobody holds a cell of: a later access binds fresh empty cells,
-     * which read as the cleared ones did.
+     * Drops the live cells of every window namespace of the key in which none holds anything, and
+     * says how many namespaces went (cells still waiting from a restore stay where they are).
+     * Cleared cells stay bound, so without this a key would keep an entry for every window it ever
+     * had, in memory and in every snapshot's scan: a fired window's, one past garbage collection,
+     * those a session merge cleared. Only between two calls of runners-core, which holds no
+     * window's cell across calls: a later access binds fresh empty cells, which read as the
+     * cleared ones did. The global namespace stays: a ReduceFnRunner holds its merging-window
+     * set's cell for life.
      */
-    public boolean forgetIfEmpty(StateNamespace namespace) {
-      Map<String, StateCell> byTag = cells.get(namespace);
-      if (byTag == null || !allEmpty(byTag)) {
-        return false;
-      }
-      cells.remove(namespace);
-      return true;
-    }
-
-    /**
-     * {@link #forgetIfEmpty} for every window namespace of the key, between two calls of
-     * runners-core, which holds no window's cell across calls. Catches what no timer points at any
-     * more, such as the windows a session merge cleared. The global namespace stays: a
-     * ReduceFnRunner holds its merging-window set's cell for life.
-     */
-    public void forgetEmptyWindows() {
+    public int forgetEmptyWindows() {
+      int before = cells.size();
       cells.entrySet()
           .removeIf(
               entry ->
                   entry.getKey() instanceof StateNamespaces.WindowNamespace<?>
                       && allEmpty(entry.getValue()));
+      return before - cells.size();
     }
 
     /** Whether no cell of the key holds anything, live or waiting from a restore. */

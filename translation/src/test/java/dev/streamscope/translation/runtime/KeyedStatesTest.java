@@ -149,32 +149,30 @@ class KeyedStatesTest {
   }
 
   /**
-   * A namespace whose cells were all cleared is dropped; one with contents is kept; a later access
+   * A window whose cells were all cleared is dropped; one with contents is kept; a later access
    * binds empty cells; cells waiting from a restore are not lost; snapshots do not change.
    */
   @Test
-  void emptyNamespacesAreForgottenWithoutChangingWhatTheyHold() throws Exception {
+  void emptyWindowsAreForgottenWithoutChangingWhatTheyHold() throws Exception {
     KeyedStates states = filled();
     KeyedStates.KeyState a = states.forKey(key("a"), null);
-    assertFalse(a.forgetIfEmpty(WINDOW), "the window still holds a bag and a hold");
-    assertFalse(a.forgetIfEmpty(StateNamespaces.window(
-        IntervalWindow.getCoder(), new IntervalWindow(new Instant(10_000), new Instant(20_000)))),
-        "a namespace never bound");
+    assertEquals(0, a.forgetEmptyWindows(), "the window still holds a bag and a hold");
     byte[] before = snapshot(states);
     a.state(WINDOW, BAG).clear();
     a.state(WINDOW, HOLD).clear();
     byte[] cleared = snapshot(states);
-    assertTrue(a.forgetIfEmpty(WINDOW));
+    assertEquals(1, a.forgetEmptyWindows());
     assertArrayEquals(cleared, snapshot(states));
     assertEquals(2_500, states.holdMillis(), "b's hold only");
     assertEquals(List.of(), list(a.state(WINDOW, BAG).read()));
     assertNull(a.state(WINDOW, HOLD).read());
-    assertTrue(a.forgetIfEmpty(WINDOW), "bound again, still empty");
+    assertEquals(1, a.forgetEmptyWindows(), "bound again, still empty");
+    assertEquals("hello", a.state(StateNamespaces.global(), VALUE).read(), "the global one stays");
 
     KeyedStates copy = restored(before);
     KeyedStates.KeyState restoredA = copy.forKey(key("a"), null);
     restoredA.state(WINDOW, HOLD).clear();
-    assertTrue(restoredA.forgetIfEmpty(WINDOW), "the hold was the only live cell");
+    assertEquals(1, restoredA.forgetEmptyWindows(), "the hold was the only live cell");
     assertEquals(List.of(3, 1), list(restoredA.state(WINDOW, BAG).read()), "read back after all");
   }
 
