@@ -216,7 +216,10 @@ public final class Job {
       // last (a user's exception retried while kills are injected must be the one reported).
       cause = slot.ownFailure != null ? slot.ownFailure : error;
       // A replay that differs would differ again: a determinism violation is not retried.
-      restart = slot.restarts < recovery.restartsMax() && !VertexFailedException.isDeterminismViolation(error);
+      restart =
+          slot.restarts < recovery.restartsMax()
+              && !VertexFailedException.isDeterminismViolation(error)
+              && !stopped; // A stopped job starts nothing more.
       if (restart) {
         slot.restarts++;
         restartsTotal.incrementAndGet();
@@ -387,7 +390,10 @@ public final class Job {
     synchronized (this) {
       stopped = true;
       for (Slot slot : slots.values()) {
-        // Also an instance whose launch has not completed: it may be running, and writing.
+        // A stop cancels what still runs (a no-op for a finished instance): the job's own cancel
+        // comes after completion's callbacks, and a runner stops the job in one of them. Also an
+        // instance whose launch has not completed: it may be running, and writing.
+        slot.instance.cancel();
         CompletableFuture<Void> settled = slot.instance.cancelSettled();
         VertexLauncher.Launched handle = slot.handle;
         stops.add(handle == null ? settled : settled.thenCompose(ignored -> handle.stop()));

@@ -387,11 +387,14 @@ final class VertexInstance implements OperatorContext {
   /**
    * After {@link #cancel}: completes once the snapshot write the instance had in flight landed
    * (none starts after a cancel), so that nothing of a cancelled job changes its snapshots after
-   * it stopped. It does not wait for a turn in progress, which may never end (a stuck DoFn).
-   * Completed at once if it was not cancelled: a finished instance waited for its write.
+   * it stopped. It does not wait for a turn in progress, which may never end (a stuck DoFn). A
+   * finished instance waited for its writes: then it is complete.
    */
   CompletableFuture<Void> cancelSettled() {
-    return cancelRequested ? snapshotLanded : CompletableFuture.completedFuture(null);
+    if (!cancelRequested) {
+      throw new IllegalStateException(vertexId + ": settling a cancel that was not requested");
+    }
+    return snapshotLanded;
   }
 
   private void wakeUp() {

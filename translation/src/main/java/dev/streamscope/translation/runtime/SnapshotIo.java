@@ -66,7 +66,7 @@ public final class SnapshotIo {
     } catch (IOException e) {
       throw new IllegalStateException(
           what + ": cannot read its " + bytes.length + "-byte block of the snapshot ("
-              + e.getMessage() + "); snapshot and code disagree", e);
+              + e + "); snapshot and code disagree", e);
     }
     checkFullyRead(block, what);
   }
