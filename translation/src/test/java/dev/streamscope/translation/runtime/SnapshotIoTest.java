@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.BigEndianLongCoder;
 import org.apache.beam.sdk.coders.ByteCoder;
+import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.junit.jupiter.api.Test;
@@ -49,39 +50,31 @@ class SnapshotIoTest {
     SnapshotIo.checkFullyRead(in, "the test snapshot");
   }
 
+  /** Reads {@link #blockThenString}'s block as values of {@code coder}; it must fail. */
+  private static IllegalStateException misreadBlockWith(Coder<?> coder) throws Exception {
+    DataInputStream in = SnapshotIo.reader(blockThenString());
+    return assertThrows(
+        IllegalStateException.class,
+        () ->
+            SnapshotIo.readBlock(
+                in,
+                "the test block",
+                block -> {
+                  for (int i = block.readInt(); i > 0; i--) {
+                    SnapshotIo.readNested(block, coder);
+                  }
+                }));
+  }
+
   @Test
   void aCoderThatReadsPastItsBlockFailsNamingIt() throws Exception {
-    DataInputStream in = SnapshotIo.reader(blockThenString());
-    IllegalStateException e =
-        assertThrows(
-            IllegalStateException.class,
-            () ->
-                SnapshotIo.readBlock(
-                    in,
-                    "the test block",
-                    block -> {
-                      for (int i = block.readInt(); i > 0; i--) {
-                        SnapshotIo.readNested(block, BigEndianLongCoder.of());
-                      }
-                    }));
+    IllegalStateException e = misreadBlockWith(BigEndianLongCoder.of());
     assertTrue(e.getMessage().startsWith("the test block: cannot read its"), e.getMessage());
   }
 
   @Test
   void aCoderThatReadsLessThanItsBlockFailsNamingIt() throws Exception {
-    DataInputStream in = SnapshotIo.reader(blockThenString());
-    IllegalStateException e =
-        assertThrows(
-            IllegalStateException.class,
-            () ->
-                SnapshotIo.readBlock(
-                    in,
-                    "the test block",
-                    block -> {
-                      for (int i = block.readInt(); i > 0; i--) {
-                        SnapshotIo.readNested(block, ByteCoder.of());
-                      }
-                    }));
+    IllegalStateException e = misreadBlockWith(ByteCoder.of());
     assertTrue(e.getMessage().startsWith("the test block: "), e.getMessage());
     assertTrue(e.getMessage().contains("bytes of its snapshot were not read"), e.getMessage());
   }
