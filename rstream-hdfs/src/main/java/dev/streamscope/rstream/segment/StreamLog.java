@@ -396,11 +396,16 @@ public final class StreamLog {
   public synchronized int rolledCount() {
     int rolled = 0;
     for (Segment segment : segments) {
-      if (segment.unsealed != null && segment != activeSegment) {
+      if (isRolled(segment)) {
         rolled++;
       }
     }
     return rolled;
+  }
+
+  /** Set aside full and still open, waiting for {@link #sealRolled}; under this monitor. */
+  private boolean isRolled(Segment segment) {
+    return segment.unsealed != null && segment != activeSegment;
   }
 
   /**
@@ -413,7 +418,7 @@ public final class StreamLog {
     List<Segment> rolled = new ArrayList<>();
     synchronized (this) {
       for (Segment segment : segments) {
-        if (segment.unsealed != null && segment != activeSegment) {
+        if (isRolled(segment)) {
           rolled.add(segment);
         }
       }
