@@ -152,12 +152,11 @@ class SnapshotRecoveryTest {
   }
 
   /** Snapshots in memory, except that the first write of one vertex is held until {@link #land}. */
-  private static final class HeldFirstWrite implements SnapshotStore {
+  private static final class HeldFirstWrite extends ForwardingSnapshotStore {
     final CountDownLatch writing = new CountDownLatch(1);
     final CountDownLatch land = new CountDownLatch(1);
     final AtomicLong heldVersion = new AtomicLong();
     private final String heldVertexId;
-    private final InMemorySnapshotStore stored = new InMemorySnapshotStore(3);
 
     HeldFirstWrite(String heldVertexId) {
       this.heldVertexId = heldVertexId;
@@ -174,17 +173,7 @@ class SnapshotRecoveryTest {
           throw new java.io.InterruptedIOException();
         }
       }
-      stored.write(vertexId, version, payload);
-    }
-
-    @Override
-    public List<Long> versions(String vertexId) {
-      return stored.versions(vertexId);
-    }
-
-    @Override
-    public java.util.Optional<Snapshot> read(String vertexId, long version) {
-      return stored.read(vertexId, version);
+      super.write(vertexId, version, payload);
     }
   }
 
@@ -268,25 +257,14 @@ class SnapshotRecoveryTest {
     String victim = "sum#1";
     Map<Integer, List<String>> reference = reference();
     collectors.clear();
-    InMemorySnapshotStore stored = new InMemorySnapshotStore(3);
     List<Long> listed = new java.util.concurrent.CopyOnWriteArrayList<>();
     List<Long> read = new java.util.concurrent.CopyOnWriteArrayList<>();
     AtomicBoolean killed = new AtomicBoolean();
-    SnapshotStore recording =
-        new SnapshotStore() {
+    ForwardingSnapshotStore recording =
+        new ForwardingSnapshotStore() {
           @Override
-          public int versionsKept() {
-            return stored.versionsKept();
-          }
-
-          @Override
-          public void write(String vertexId, long version, byte[] payload) {
-            stored.write(vertexId, version, payload);
-          }
-
-          @Override
-          public List<Long> versions(String vertexId) {
-            List<Long> versions = stored.versions(vertexId);
+          public List<Long> versions(String vertexId) throws java.io.IOException {
+            List<Long> versions = super.versions(vertexId);
             if (killed.get() && vertexId.equals(victim)) {
               listed.addAll(versions);
             }
@@ -294,11 +272,11 @@ class SnapshotRecoveryTest {
           }
 
           @Override
-          public java.util.Optional<Snapshot> read(String vertexId, long version) {
+          public java.util.Optional<Snapshot> read(String vertexId, long version) throws java.io.IOException {
             if (killed.get() && vertexId.equals(victim)) {
               read.add(version);
             }
-            return stored.read(vertexId, version);
+            return super.read(vertexId, version);
           }
         };
     java.util.concurrent.atomic.AtomicInteger holdAt = new java.util.concurrent.atomic.AtomicInteger(END / 4);
@@ -308,9 +286,9 @@ class SnapshotRecoveryTest {
             RecoveryConfig.snapshots(2, recording, 1, stage -> RecoveryStrategy.HYBRID));
     try {
       // Two stretches of input, each ending in a snapshot: the victim keeps two versions.
-      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !stored.versions(victim).isEmpty());
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !recording.stored.versions(victim).isEmpty());
       holdAt.set(END / 2);
-      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> stored.versions(victim).size() >= 2);
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> recording.stored.versions(victim).size() >= 2);
       killed.set(true);
       job.kill(victim);
       holdAt.set(Integer.MAX_VALUE);
